@@ -1,0 +1,64 @@
+use std::process::ExitCode;
+
+use lexopt::prelude::*;
+use ticky::cli;
+use ticky::parse::{self, ParseOptions};
+use ticky::{input, Error, Result};
+
+const NAME: &str = "ticky-parse";
+
+const HELP: &str = "\
+ticky-parse: turn syslog lines into JSON Lines, one record per input line
+
+Usage: ticky-parse [OPTIONS] [FILE...]
+
+Reads each FILE (or standard input when none, or -) and writes one JSON object per input line:
+line, time, host, program, pid, message; for the ticky service also level, info or error, ticket
+and user; raw for a line without a syslog header. A summary of the lines that were not fully
+understood goes to standard error.
+
+Options:
+      --year YYYY   year of RFC 3164 timestamps (default: inferred from the file's
+                    modification time, or now for standard input)
+      --strict      exit with status 1 when any line was not fully understood
+  -h, --help        print this help
+  -V, --version     print the version
+
+Example:
+  ticky-parse /var/log/syslog | ticky-count --by error
+";
+
+fn main() -> ExitCode {
+    cli::main(NAME, run)
+}
+
+fn run(mut args: lexopt::Parser) -> Result<()> {
+    let mut opts = ParseOptions::default();
+    let mut strict = false;
+    let mut paths = Vec::new();
+    while let Some(arg) = args.next()? {
+        match arg {
+            Short('h') | Long("help") => return cli::print_help(HELP),
+            Short('V') | Long("version") => return cli::print_version(NAME),
+            Long("year") => {
+                let value = cli::string_value(&mut args, "--year")?;
+                match value.parse::<i64>() {
+                    Ok(y) if (1..=9999).contains(&y) => opts.year = Some(y),
+                    _ => return Err(Error::usage(format!("--year: expected a year such as 2025, not {value:?}"))),
+                }
+            }
+            Long("strict") => strict = true,
+            Value(path) => paths.push(cli::path_value(path)),
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    let mut out = cli::stdout();
+    let summary = parse::run(&opts, &input::names_or_stdin(paths), &mut out)?;
+    if summary.not_understood() > 0 {
+        eprintln!("{NAME}: {summary}");
+        if strict {
+            return Err(Error::Failed("--strict: some lines were not fully understood".into()));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! What every tool shares on its command line and at its exit: the `main` wrapper that maps errors
+//! to messages and exit codes, `--help` and `--version`, and the buffered standard output.
+
+use std::ffi::OsString;
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use crate::error::{Error, Result};
+
+/// Output buffer size: large enough that a write system call moves a useful amount of data.
+pub const OUTPUT_BUFFER: usize = 64 * 1024;
+
+/// Runs a tool's `run` function and turns its result into the exit status of DESIGN.md: 0 on
+/// success or when the output pipe was closed by its reader, 1 on a runtime failure, 2 on a usage
+/// error. Every message goes to standard error once, prefixed with the tool's name.
+pub fn main(name: &str, run: impl FnOnce(lexopt::Parser) -> Result<()>) -> ExitCode {
+    match run(lexopt::Parser::from_env()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            if let Error::Usage(_) = e {
+                eprintln!("Try '{name} --help' for more information.");
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Prints `text` (a tool's `--help`) on standard output.
+pub fn print_help(text: &str) -> Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(Error::output)
+}
+
+/// Prints `NAME X.Y.Z` on standard output.
+pub fn print_version(name: &str) -> Result<()> {
+    print_help(&format!("{name} {}\n", env!("CARGO_PKG_VERSION")))
+}
+
+/// Standard output, locked and block-buffered. Callers must `flush()` it: an error during drop
+/// would be lost.
+pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {
+    BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock())
+}
+
+/// The value of an option as UTF-8 text, or a usage error that names the option.
+pub fn string_value(parser: &mut lexopt::Parser, option: &str) -> Result<String> {
+    parser
+        .value()?
+        .into_string()
+        .map_err(|v| Error::usage(format!("{option}: value {v:?} is not valid UTF-8")))
+}
+
+/// A comma-separated list (`--by a,b`), as given; empty items are a usage error.
+pub fn list_value(parser: &mut lexopt::Parser, option: &str) -> Result<Vec<String>> {
+    let value = string_value(parser, option)?;
+    let items: Vec<String> = value.split(',').map(str::to_string).collect();
+    if items.iter().any(String::is_empty) {
+        return Err(Error::usage(format!("{option}: empty name in list {value:?}")));
+    }
+    Ok(items)
+}
+
+/// A positional argument (an input file) as a path; `-` means standard input.
+pub fn path_value(value: OsString) -> String {
+    value.to_string_lossy().into_owned()
+}

@@ -1,0 +1,20 @@
+//! ticky: small Unix filters that turn syslog into reports.
+//!
+//! The binaries in `src/bin/` are thin: they parse arguments with [`cli`], build the options of one
+//! module here and call its `run` function over readers and a writer.
+
+pub mod cli;
+pub mod count;
+pub mod csvio;
+pub mod error;
+pub mod gen;
+pub mod html;
+pub mod input;
+pub mod json;
+pub mod parse;
+pub mod record;
+pub mod sort;
+pub mod syslog;
+pub mod time;
+
+pub use error::{Error, Result};

@@ -1,0 +1,124 @@
+//! `ticky-parse`: every input line becomes one JSON record, and the lines that were not fully
+//! understood are tallied for a summary.
+
+use std::fmt;
+use std::io::{BufRead, Write};
+use std::time::SystemTime;
+
+use crate::error::{Error, Result};
+use crate::input::{self, LineReader};
+use crate::record::{self, Understanding, Year};
+use crate::time::{self, YearGuess};
+
+#[derive(Clone, Debug, Default)]
+pub struct ParseOptions {
+    /// The year of RFC 3164 timestamps; inferred from each input's modification time when `None`.
+    pub year: Option<i64>,
+}
+
+/// How many lines of one kind were not fully understood, and where the first was.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub count: u64,
+    pub first: Option<(String, u64)>,
+}
+
+impl Tally {
+    fn add(&mut self, file: &str, line: u64) {
+        self.count += 1;
+        if self.first.is_none() {
+            self.first = Some((file.to_string(), line));
+        }
+    }
+}
+
+/// What a run saw: the lines read and those not fully understood, by kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub lines: u64,
+    pub no_header: Tally,
+    pub no_level: Tally,
+    pub no_user: Tally,
+    /// Whether more than one input was read: locations then name the file.
+    pub several_files: bool,
+}
+
+impl Summary {
+    pub fn not_understood(&self) -> u64 {
+        self.no_header.count + self.no_level.count + self.no_user.count
+    }
+
+    fn record(&mut self, file: &str, line: u64, understood: Understanding) {
+        match understood {
+            Understanding::Full => {}
+            Understanding::NoHeader => self.no_header.add(file, line),
+            Understanding::TickyNoLevel => self.no_level.add(file, line),
+            Understanding::TickyNoUser => self.no_user.add(file, line),
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    /// `3 of 1000 lines not fully understood: 1 without a syslog header (first: line 5), …`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.not_understood();
+        let lines = |n: u64| if n == 1 { "line" } else { "lines" };
+        write!(f, "{n} of {} {} not fully understood", self.lines, lines(self.lines))?;
+        let kinds = [
+            (&self.no_header, "", "without a syslog header (kept as \"raw\")"),
+            (&self.no_level, "ticky ", "without INFO or ERROR"),
+            (&self.no_user, "ticky ", "without a final (user)"),
+        ];
+        let mut sep = ": ";
+        for (tally, prefix, what) in kinds {
+            if let Some((file, line)) = &tally.first {
+                let at = if self.several_files { format!("{file}:{line}") } else { format!("line {line}") };
+                write!(f, "{sep}{} {prefix}{} {what}, first at {at}", tally.count, lines(tally.count))?;
+                sep = "; ";
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses every input in turn into `out`. Records carry a `file` key when there are several inputs.
+pub fn run(opts: &ParseOptions, paths: &[String], out: &mut impl Write) -> Result<Summary> {
+    let mut summary = Summary { several_files: paths.len() > 1, ..Summary::default() };
+    let mut buf = Vec::with_capacity(64 * 1024);
+    for path in paths {
+        let input = input::open(path)?;
+        let year = match opts.year {
+            Some(y) => Year::Fixed(y),
+            None => Year::Guess(YearGuess::new(time::unix_seconds(input.modified.unwrap_or_else(SystemTime::now)))),
+        };
+        let file = summary.several_files.then_some(input.name.as_str());
+        parse_stream(input.reader, &input.name, file, year, &mut buf, out, &mut summary)?;
+    }
+    out.flush().map_err(Error::output)?;
+    Ok(summary)
+}
+
+fn parse_stream(
+    reader: impl BufRead,
+    name: &str,
+    file: Option<&str>,
+    year: Year,
+    buf: &mut Vec<u8>,
+    out: &mut impl Write,
+    summary: &mut Summary,
+) -> Result<()> {
+    let mut lines = LineReader::new(reader, name);
+    while let Some((number, line)) = lines.next_line()? {
+        let understood = record::write_record(buf, file, number, line, year);
+        buf.push(b'\n');
+        summary.lines += 1;
+        summary.record(name, number, understood);
+        if buf.len() >= 60 * 1024 {
+            out.write_all(buf).map_err(Error::output)?;
+            buf.clear();
+        }
+    }
+    out.write_all(buf).map_err(Error::output)?;
+    buf.clear();
+    Ok(())
+}

@@ -1,0 +1,207 @@
+//! The JSON record of `ticky-parse`: one object per input line, keys in the order DESIGN.md lists
+//! them, written straight into a reused byte buffer.
+
+use std::io::Write;
+
+use crate::syslog::{self, Header, Payload, PayloadProblem, Timestamp};
+use crate::time::YearGuess;
+
+/// How a line was understood, for the summary at the end of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Understanding {
+    Full,
+    /// No recognisable syslog header: the record has `raw` only.
+    NoHeader,
+    /// A ticky message without a leading `INFO` or `ERROR`.
+    TickyNoLevel,
+    /// A ticky message without a final `(user)`.
+    TickyNoUser,
+}
+
+/// Where a record's RFC 3164 year comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum Year {
+    Fixed(i64),
+    Guess(YearGuess),
+}
+
+/// Appends the JSON record of one line (without a newline) to `out` and says how well the line was
+/// understood.
+pub fn write_record(out: &mut Vec<u8>, file: Option<&str>, line_number: u64, line: &[u8], year: Year) -> Understanding {
+    out.push(b'{');
+    if let Some(file) = file {
+        out.extend_from_slice(b"\"file\":");
+        write_str(out, file.as_bytes());
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"line\":");
+    write_u64(out, line_number);
+    let Some(header) = syslog::parse_header(line) else {
+        out.extend_from_slice(b",\"raw\":");
+        write_str(out, line);
+        out.push(b'}');
+        return Understanding::NoHeader;
+    };
+    write_header(out, &header, year);
+    let mut understood = Understanding::Full;
+    if header.program == Some(b"ticky") {
+        match syslog::parse_payload(header.message) {
+            Ok(payload) => write_payload(out, &payload),
+            Err(PayloadProblem::NoLevel) => understood = Understanding::TickyNoLevel,
+            Err(PayloadProblem::NoUser) => understood = Understanding::TickyNoUser,
+        }
+    }
+    out.push(b'}');
+    understood
+}
+
+fn write_header(out: &mut Vec<u8>, h: &Header<'_>, year: Year) {
+    match h.time {
+        Timestamp::Bsd(t) => {
+            let year = match year {
+                Year::Fixed(y) => y,
+                Year::Guess(guess) => guess.year(&t),
+            };
+            out.extend_from_slice(b",\"time\":\"");
+            // Years outside 0..=9999 cannot come from a guess near the present or from `--year`.
+            let _ = write!(out, "{year:04}-");
+            for (n, sep) in [(t.month, b'-'), (t.day, b'T'), (t.hour, b':'), (t.minute, b':'), (t.second, b'"')] {
+                out.extend_from_slice(&[b'0' + n / 10, b'0' + n % 10, sep]);
+            }
+        }
+        Timestamp::Iso(t) => {
+            out.extend_from_slice(b",\"time\":");
+            write_str(out, t);
+        }
+        Timestamp::Unknown => {}
+    }
+    for (key, value) in [(&b",\"host\":"[..], h.host), (b",\"program\":", h.program)] {
+        if let Some(value) = value {
+            out.extend_from_slice(key);
+            write_str(out, value);
+        }
+    }
+    if let Some(pid) = h.pid {
+        out.extend_from_slice(b",\"pid\":");
+        write_u64(out, pid);
+    }
+    out.extend_from_slice(b",\"message\":");
+    write_str(out, h.message);
+}
+
+fn write_payload(out: &mut Vec<u8>, p: &Payload<'_>) {
+    out.extend_from_slice(b",\"level\":\"");
+    out.extend_from_slice(p.level.as_str().as_bytes());
+    out.extend_from_slice(match p.level {
+        syslog::Level::Info => b"\",\"info\":\"",
+        syslog::Level::Error => b"\",\"error\":\"",
+    });
+    let (a, b) = p.text;
+    write_str_body(out, a);
+    if !a.is_empty() && !b.is_empty() {
+        out.push(b' ');
+    }
+    write_str_body(out, b);
+    out.push(b'"');
+    if let Some(ticket) = p.ticket {
+        out.extend_from_slice(b",\"ticket\":");
+        write_u64(out, ticket);
+    }
+    out.extend_from_slice(b",\"user\":");
+    write_str(out, p.user);
+}
+
+pub fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Writes `s` as a JSON string. Invalid UTF-8 becomes U+FFFD, as `String::from_utf8_lossy` does.
+pub fn write_str(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
+    write_str_body(out, s);
+    out.push(b'"');
+}
+
+fn write_str_body(out: &mut Vec<u8>, s: &[u8]) {
+    if s.is_ascii() || std::str::from_utf8(s).is_ok() {
+        escape_valid(out, s);
+        return;
+    }
+    for chunk in s.utf8_chunks() {
+        escape_valid(out, chunk.valid().as_bytes());
+        if !chunk.invalid().is_empty() {
+            out.extend_from_slice("\u{fffd}".as_bytes());
+        }
+    }
+}
+
+/// Escapes valid UTF-8: quotes, backslashes and control characters; everything else is copied.
+fn escape_valid(out: &mut Vec<u8>, s: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut start = 0;
+    for (i, &c) in s.iter().enumerate() {
+        if c >= 0x20 && c != b'"' && c != b'\\' {
+            continue;
+        }
+        out.extend_from_slice(&s[start..i]);
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(c >> 4)], HEX[usize::from(c & 15)]]),
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&s[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(line: &[u8]) -> (String, Understanding) {
+        let mut out = Vec::new();
+        let u = write_record(&mut out, None, 7, line, Year::Fixed(2025));
+        (String::from_utf8(out).unwrap(), u)
+    }
+
+    #[test]
+    fn seed_lines() {
+        assert_eq!(
+            record(b"Jan 31 00:09:39 ubuntu.local ticky: INFO Created ticket [#4217] (mdouglas)"),
+            (r#"{"line":7,"time":"2025-01-31T00:09:39","host":"ubuntu.local","program":"ticky","message":"INFO Created ticket [#4217] (mdouglas)","level":"INFO","info":"Created ticket","ticket":4217,"user":"mdouglas"}"#.to_string(), Understanding::Full)
+        );
+        assert_eq!(
+            record(b"Jan  1 00:21:30 ubuntu.local ticky[9]: ERROR The ticket was modified while updating (breee)"),
+            (r#"{"line":7,"time":"2025-01-01T00:21:30","host":"ubuntu.local","program":"ticky","pid":9,"message":"ERROR The ticket was modified while updating (breee)","level":"ERROR","error":"The ticket was modified while updating","user":"breee"}"#.to_string(), Understanding::Full)
+        );
+    }
+
+    #[test]
+    fn cut_short_line_has_no_user() {
+        let (json, u) = record(b"Jan 31 23:35:40 ubuntu.local ticky: INFO Created ticket [#5896] (mcintosh");
+        assert_eq!(u, Understanding::TickyNoUser);
+        assert!(!json.contains("\"user\"") && !json.contains("\"level\""), "{json}");
+    }
+
+    #[test]
+    fn raw_line_escaped_and_lossy() {
+        let (json, u) = record(b"\x00bad \xff\"line\\\x1b");
+        assert_eq!(u, Understanding::NoHeader);
+        assert_eq!(json, "{\"line\":7,\"raw\":\"\\u0000bad \u{fffd}\\\"line\\\\\\u001b\"}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["raw"], "\u{0}bad \u{fffd}\"line\\\u{1b}");
+    }
+}

@@ -1,0 +1,206 @@
+//! Calendar arithmetic for timestamps: RFC 3164 months and days, the year that RFC 3164 leaves out,
+//! and the checks that tell an RFC 3339 timestamp from text that merely starts with digits.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const MONTHS: [&[u8; 3]; 12] =
+    [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
+
+/// The month number (1–12) of an RFC 3164 month abbreviation such as `Jan`.
+pub fn month_number(abbr: &[u8]) -> Option<u8> {
+    MONTHS.iter().position(|m| &m[..] == abbr).map(|i| i as u8 + 1)
+}
+
+pub fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+pub fn days_in_month(year: i64, month: u8) -> u8 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+pub fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The year of a count of days since 1970-01-01 (the inverse of [`days_from_civil`], year only).
+pub fn year_of_days(days: i64) -> i64 {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    yoe + era * 400 + i64::from(month <= 2)
+}
+
+/// Seconds since the epoch of a `SystemTime`, negative before 1970.
+pub fn unix_seconds(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    }
+}
+
+/// A month, day and time of day as RFC 3164 writes them, without a year.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BsdTime {
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+    pub second: u8,
+}
+
+impl BsdTime {
+    fn seconds_in(&self, year: i64) -> i64 {
+        days_from_civil(year, self.month, self.day) * 86_400
+            + i64::from(self.hour) * 3600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second)
+    }
+}
+
+/// Chooses the year of an RFC 3164 timestamp: the latest year that does not put it more than a day
+/// after the reference time (the log file's modification time, or now). A log written in late
+/// December and read in early January thus keeps last year, and the slack of a day absorbs time
+/// zones and clocks a little ahead.
+#[derive(Clone, Copy, Debug)]
+pub struct YearGuess {
+    limit: i64,
+    reference_year: i64,
+}
+
+impl YearGuess {
+    pub fn new(reference: i64) -> YearGuess {
+        YearGuess { limit: reference + 86_400, reference_year: year_of_days(reference.div_euclid(86_400)) }
+    }
+
+    pub fn year(&self, t: &BsdTime) -> i64 {
+        // February 29th exists only in leap years, so look back up to eight years for one.
+        for year in (self.reference_year - 8..=self.reference_year + 1).rev() {
+            if t.day <= days_in_month(year, t.month) && t.seconds_in(year) <= self.limit {
+                return year;
+            }
+        }
+        self.reference_year
+    }
+}
+
+fn two_digits(b: &[u8]) -> Option<u8> {
+    match b {
+        [a @ b'0'..=b'9', c @ b'0'..=b'9'] => Some((a - b'0') * 10 + (c - b'0')),
+        _ => None,
+    }
+}
+
+/// `HH:MM:SS` with a valid hour, minute and second (a leap second allowed).
+pub fn parse_hms(b: &[u8]) -> Option<(u8, u8, u8)> {
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let (h, m, s) = (two_digits(&b[0..2])?, two_digits(&b[3..5])?, two_digits(&b[6..8])?);
+    (h < 24 && m < 60 && s <= 60).then_some((h, m, s))
+}
+
+/// True for an RFC 3339 timestamp: `YYYY-MM-DDTHH:MM:SS`, an optional fraction, and an optional
+/// `Z` or `±HH:MM` offset (rsyslog's high-precision format; RFC 5424 requires the offset, but
+/// accepting its absence costs nothing and keeps hand-written logs readable).
+pub fn is_rfc3339(b: &[u8]) -> bool {
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't') {
+        return false;
+    }
+    if !b[..4].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let (Some(month), Some(day)) = (two_digits(&b[5..7]), two_digits(&b[8..10])) else {
+        return false;
+    };
+    if !(1..=12).contains(&month) || day == 0 || day > 31 || parse_hms(&b[11..19]).is_none() {
+        return false;
+    }
+    let mut rest = &b[19..];
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let digits = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return false;
+        }
+        rest = &frac[digits..];
+    }
+    match rest {
+        [] | [b'Z' | b'z'] => true,
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
+            matches!((two_digits(&[*h1, *h2]), two_digits(&[*m1, *m2])), (Some(h), Some(m)) if h < 24 && m < 60)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(y: i64, mo: u8, d: u8, h: u8) -> i64 {
+        days_from_civil(y, mo, d) * 86_400 + i64::from(h) * 3600
+    }
+
+    fn bsd(month: u8, day: u8, hour: u8) -> BsdTime {
+        BsdTime { month, day, hour, minute: 0, second: 0 }
+    }
+
+    #[test]
+    fn civil_round_trip() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        for days in [-800_000, -1, 0, 59, 365, 11_016, 20_000, 2_000_000] {
+            let y = year_of_days(days);
+            assert!(days_from_civil(y, 1, 1) <= days && days < days_from_civil(y + 1, 1, 1), "{days}");
+        }
+    }
+
+    #[test]
+    fn year_turns_over_at_new_year() {
+        let guess = YearGuess::new(at(2026, 1, 2, 3));
+        assert_eq!(guess.year(&bsd(12, 31, 23)), 2025);
+        assert_eq!(guess.year(&bsd(1, 2, 1)), 2026);
+        // One day ahead of the reference is tolerated, two are not.
+        assert_eq!(guess.year(&bsd(1, 3, 2)), 2026);
+        assert_eq!(guess.year(&bsd(1, 4, 12)), 2025);
+    }
+
+    #[test]
+    fn february_29th_finds_a_leap_year() {
+        let guess = YearGuess::new(at(2026, 6, 1, 0));
+        assert_eq!(guess.year(&bsd(2, 29, 0)), 2024);
+    }
+
+    #[test]
+    fn late_december_reference_allows_next_day() {
+        let guess = YearGuess::new(at(2025, 12, 31, 23));
+        assert_eq!(guess.year(&bsd(1, 1, 0)), 2026);
+        assert_eq!(guess.year(&bsd(12, 31, 0)), 2025);
+    }
+
+    #[test]
+    fn rfc3339_forms() {
+        for ok in ["2025-01-31T00:09:39", "2025-01-31T00:09:39.123456+00:00", "2003-10-11T22:14:15.003Z", "2025-01-31T00:09:39-05:30"] {
+            assert!(is_rfc3339(ok.as_bytes()), "{ok}");
+        }
+        for bad in ["2025-13-31T00:09:39", "2025-01-31 00:09:39", "2025-01-31T24:00:00", "2025-01-31T00:09:39.", "2025-01-31T00:09:39+5", "12345"] {
+            assert!(!is_rfc3339(bad.as_bytes()), "{bad}");
+        }
+    }
+}
