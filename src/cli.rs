@@ -46,10 +46,7 @@ pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {
 
 /// The value of an option as UTF-8 text, or a usage error that names the option.
 pub fn string_value(parser: &mut lexopt::Parser, option: &str) -> Result<String> {
-    parser
-        .value()?
-        .into_string()
-        .map_err(|v| Error::usage(format!("{option}: value {v:?} is not valid UTF-8")))
+    parser.value()?.into_string().map_err(|v| Error::usage(format!("{option}: value {v:?} is not valid UTF-8")))
 }
 
 /// A comma-separated list (`--by a,b`), as given; empty items are a usage error.

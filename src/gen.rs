@@ -1,1 +1,254 @@
-//! TODO
+//! A deterministic generator of syslog in the ticky service's format, mixed with other daemons and,
+//! on request, with the damage real logs carry. It knows the true counts of what it wrote, so tests
+//! can check the tools against them, and it feeds the benchmark.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+/// What to generate.
+#[derive(Clone, Copy, Debug)]
+pub struct GenOptions {
+    pub lines: u64,
+    pub seed: u64,
+    /// Mix in malformed ticky lines, lines without a header, invalid UTF-8, NUL bytes, CRLF
+    /// endings, RFC 3339 and RFC 5424 headers, hostile user names, and leave the last line without
+    /// its newline.
+    pub messy: bool,
+}
+
+/// The true counts of a generated log, as the records of `ticky-parse` should show them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Truth {
+    pub lines: u64,
+    /// ERROR lines per error message.
+    pub errors: BTreeMap<String, u64>,
+    /// (INFO, ERROR) lines per user.
+    pub users: BTreeMap<String, (u64, u64)>,
+    /// Lines ticky-parse cannot fully understand.
+    pub not_understood: u64,
+}
+
+/// SplitMix64: tiny, fast, and the same sequence on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+pub const ERRORS: [&str; 6] = [
+    "Timeout while retrieving information",
+    "Connection to DB failed",
+    "Tried to add information to closed ticket",
+    "Permission denied while closing ticket",
+    "The ticket was modified while updating",
+    "Ticket doesn't exist",
+];
+const INFOS: [&str; 3] = ["Created ticket", "Closed ticket", "Commented on ticket"];
+const USERS: [&str; 20] = [
+    "ac",
+    "ahmed.miller",
+    "blossom",
+    "bpacheco",
+    "breee",
+    "britanni",
+    "enim.non",
+    "flavia",
+    "jackowens",
+    "kirknixon",
+    "mai.hendrix",
+    "mcintosh",
+    "mdouglas",
+    "montanap",
+    "noel",
+    "nonummy",
+    "oren",
+    "rr.robinson",
+    "sri",
+    "xlg",
+];
+const HOSTILE_USERS: [&str; 5] =
+    ["o'brien", "<script>alert(1)</script>", "=HYPERLINK(\"http://x\",\"y\")", "smith, john", "zoë"];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// A clock that moves forward a few seconds per line through a year (2025, not a leap year).
+struct Clock {
+    month: usize,
+    day: u32,
+    second: u32,
+}
+
+impl Clock {
+    fn tick(&mut self, rng: &mut Rng) {
+        self.second += rng.below(3) as u32;
+        if self.second >= 86_400 {
+            self.second -= 86_400;
+            self.day += 1;
+            if self.day > crate::time::days_in_month(2025, self.month as u8 + 1).into() {
+                self.day = 1;
+                self.month = (self.month + 1) % 12;
+            }
+        }
+    }
+
+    fn hms(&self) -> (u32, u32, u32) {
+        (self.second / 3600, self.second / 60 % 60, self.second % 60)
+    }
+
+    /// `Jan 31 00:09:39` (day space-padded), or `2025-01-31T00:09:39.123456+00:00`.
+    fn write(&self, out: &mut Vec<u8>, rfc3339: bool) {
+        let (h, m, s) = self.hms();
+        if rfc3339 {
+            let _ = write!(
+                out,
+                "2025-{:02}-{:02}T{h:02}:{m:02}:{s:02}.{:06}+00:00",
+                self.month + 1,
+                self.day,
+                (h * 7919 + s) % 1_000_000
+            );
+        } else {
+            let _ = write!(out, "{} {:>2} {h:02}:{m:02}:{s:02}", MONTHS[self.month], self.day);
+        }
+    }
+}
+
+/// Writes `opts.lines` lines to `out` and returns their true counts.
+pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
+    let mut rng = Rng(opts.seed);
+    let mut clock = Clock { month: 0, day: 31, second: 0 };
+    let mut truth = Truth { lines: opts.lines, ..Truth::default() };
+    let mut line = Vec::with_capacity(256);
+    for n in 0..opts.lines {
+        line.clear();
+        clock.tick(&mut rng);
+        let roll = rng.below(100);
+        if opts.messy {
+            messy_line(&mut line, &mut rng, &clock, roll, &mut truth);
+        } else if roll < 90 {
+            ticky_line(&mut line, &mut rng, &clock, false, USERS.len(), &mut truth);
+        } else {
+            daemon_line(&mut line, &mut rng, &clock, roll, false);
+        }
+        let last = n + 1 == opts.lines;
+        if !(opts.messy && last) {
+            if opts.messy && rng.below(20) == 0 {
+                line.push(b'\r');
+            }
+            line.push(b'\n');
+        }
+        out.write_all(&line)?;
+    }
+    out.flush()?;
+    Ok(truth)
+}
+
+fn messy_line(line: &mut Vec<u8>, rng: &mut Rng, clock: &Clock, roll: u64, truth: &mut Truth) {
+    match roll {
+        0..=54 => {
+            let every_user = USERS.len() + HOSTILE_USERS.len();
+            ticky_line(line, rng, clock, true, every_user, truth);
+        }
+        55..=74 => daemon_line(line, rng, clock, roll, true),
+        75..=79 => {
+            truth.not_understood += 1;
+            clock.write(line, false);
+            line.extend_from_slice(b" ubuntu.local ticky: ");
+            match roll {
+                75 => line.extend_from_slice(b"Service started (version 2.1)"),
+                76 => line.extend_from_slice(b"WARN Disk almost full (root)"),
+                77 => line.extend_from_slice(b"ERROR Connection to DB failed"),
+                78 => line.extend_from_slice(b"INFO Created ticket [#5896] (mcintosh"),
+                _ => line.extend_from_slice(b"ERROR Timeout while retrieving information ()"),
+            }
+        }
+        _ => {
+            // No syslog header at all: printable noise, tabs, NUL bytes and invalid UTF-8.
+            truth.not_understood += 1;
+            line.push(b'#');
+            for _ in 0..rng.below(60) {
+                line.push(*rng.pick(b"abc xyz0123\t\x00\xff\xc3(\"\\{}[],"));
+            }
+        }
+    }
+}
+
+fn ticky_line(line: &mut Vec<u8>, rng: &mut Rng, clock: &Clock, messy: bool, users: usize, truth: &mut Truth) {
+    let i = rng.below(users as u64) as usize;
+    let user = if i < USERS.len() { USERS[i] } else { HOSTILE_USERS[i - USERS.len()] };
+    let form = if messy { rng.below(20) } else { 10 };
+    match form {
+        0 => {
+            // RFC 5424, as a modern relay forwards it.
+            let _ = write!(line, "<134>1 ");
+            clock.write(line, true);
+            let _ = write!(line, " ubuntu.local ticky {} - - ", 1000 + rng.below(9000));
+        }
+        1..=4 => {
+            clock.write(line, true);
+            line.extend_from_slice(b" ubuntu.local ticky: ");
+        }
+        5 => {
+            line.extend_from_slice(b"<14>");
+            clock.write(line, false);
+            line.extend_from_slice(b" ubuntu.local ticky: ");
+        }
+        _ => {
+            clock.write(line, false);
+            if rng.below(4) == 0 {
+                let _ = write!(line, " ubuntu.local ticky[{}]: ", 1000 + rng.below(9000));
+            } else {
+                line.extend_from_slice(b" ubuntu.local ticky: ");
+            }
+        }
+    }
+    let counts = truth.users.entry(user.to_string()).or_default();
+    if rng.below(10) < 4 {
+        let _ = write!(line, "INFO {} [#{}] ({user})", rng.pick(&INFOS), 1000 + rng.below(9000));
+        counts.0 += 1;
+    } else {
+        let error = if messy && rng.below(50) == 0 { "Failed to parse (json) body" } else { rng.pick(&ERRORS) };
+        let _ = write!(line, "ERROR {error} ({user})");
+        counts.1 += 1;
+        *truth.errors.entry(error.to_string()).or_default() += 1;
+    }
+}
+
+fn daemon_line(line: &mut Vec<u8>, rng: &mut Rng, clock: &Clock, roll: u64, messy: bool) {
+    clock.write(line, messy && rng.below(4) == 0);
+    let pid = 100 + rng.below(30_000);
+    let _ = match roll % 4 {
+        0 => {
+            let _ = write!(line, " ubuntu.local sshd[{pid}]: Invalid user ");
+            if messy && rng.below(3) == 0 {
+                line.extend_from_slice(b"r\xf6\xffot");
+            } else {
+                line.extend_from_slice(b"admin");
+            }
+            write!(line, " from 10.0.{}.{} port {}", rng.below(256), rng.below(256), 1024 + rng.below(60_000))
+        }
+        1 => write!(line, " ubuntu.local CRON[{pid}]: (root) CMD (cd / && run-parts --report /etc/cron.hourly)"),
+        2 => write!(
+            line,
+            " ubuntu.local kernel: [  {}.{:06}] usb 1-1: new high-speed USB device number {}",
+            rng.below(99_999),
+            rng.below(1_000_000),
+            rng.below(20)
+        ),
+        _ => write!(line, " ubuntu.local systemd[1]: Started Session {} of User ubuntu.", rng.below(5000)),
+    };
+}

@@ -68,10 +68,8 @@ impl<R: BufRead> LineReader<R> {
     /// of the input.
     pub fn next_line(&mut self) -> Result<Option<(u64, &[u8])>> {
         self.buf.clear();
-        let n = self
-            .reader
-            .read_until(b'\n', &mut self.buf)
-            .map_err(|e| Error::io(format!("reading {}", self.name), e))?;
+        let n =
+            self.reader.read_until(b'\n', &mut self.buf).map_err(|e| Error::io(format!("reading {}", self.name), e))?;
         if n == 0 {
             return Ok(None);
         }

@@ -108,9 +108,7 @@ fn parse_tag(b: &[u8]) -> (Option<&[u8]>, Option<u64>, &[u8]) {
         rest = &inner[close + 1..];
     }
     match rest.strip_prefix(b":") {
-        Some(msg) if !program.is_empty() => {
-            (Some(program), pid, msg.strip_prefix(b" ").unwrap_or(msg))
-        }
+        Some(msg) if !program.is_empty() => (Some(program), pid, msg.strip_prefix(b" ").unwrap_or(msg)),
         _ => (None, None, b),
     }
 }
@@ -299,7 +297,9 @@ mod tests {
 
     #[test]
     fn rfc5424_with_structured_data() {
-        let h = header(r#"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog 77 ID47 [exampleSDID@32473 iut="3" eventSource="Appl\]ication"] An application event"#);
+        let h = header(
+            r#"<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog 77 ID47 [exampleSDID@32473 iut="3" eventSource="Appl\]ication"] An application event"#,
+        );
         assert_eq!(h.time, Timestamp::Iso(b"2003-10-11T22:14:15.003Z"));
         assert_eq!(h.host, Some(&b"mymachine.example.com"[..]));
         assert_eq!((h.program, h.pid), (Some(&b"evntslog"[..]), Some(77)));
@@ -317,7 +317,14 @@ mod tests {
 
     #[test]
     fn not_headers() {
-        for line in ["", "hello world", "Jan 32 00:00:00 host x: y", "<999>Jan 31 00:00:00 h p: m", "2025-01-31 00:00:00 h p: m", "Jan 31 00:09:39"] {
+        for line in [
+            "",
+            "hello world",
+            "Jan 32 00:00:00 host x: y",
+            "<999>Jan 31 00:00:00 h p: m",
+            "2025-01-31 00:00:00 h p: m",
+            "Jan 31 00:09:39",
+        ] {
             assert!(parse_header(line.as_bytes()).is_none(), "{line:?}");
         }
     }
@@ -325,7 +332,10 @@ mod tests {
     #[test]
     fn payload_user_is_final_group() {
         let p = parse_payload(b"ERROR Failed to parse (json) body (o'brien)").unwrap();
-        assert_eq!((p.level, p.text, p.user), (Level::Error, (&b"Failed to parse (json) body"[..], &b""[..]), &b"o'brien"[..]));
+        assert_eq!(
+            (p.level, p.text, p.user),
+            (Level::Error, (&b"Failed to parse (json) body"[..], &b""[..]), &b"o'brien"[..])
+        );
         let p = parse_payload(b"ERROR Timeout (<script>alert(1)</script>)").unwrap();
         assert_eq!(p.user, b"<script>alert(1)</script>");
     }

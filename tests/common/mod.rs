@@ -1,0 +1,144 @@
+//! The one helper the integration tests share: a temporary working directory in which the real
+//! binaries run, with everything about a failed command printed.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub struct Workdir {
+    pub dir: PathBuf,
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+impl Workdir {
+    pub fn new(name: &str) -> Workdir {
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let dir = root.join(format!("{name}-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        Workdir { dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    pub fn write(&self, name: &str, data: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        fs::write(&path, data).unwrap();
+        path
+    }
+
+    pub fn read(&self, name: &str) -> Vec<u8> {
+        fs::read(self.path(name)).unwrap()
+    }
+
+    /// A command for one of the crate's binaries (`ticky-parse`), run in this directory.
+    pub fn command(&self, bin: &str) -> Command {
+        let mut cmd = Command::new(bin_path(bin));
+        cmd.current_dir(&self.dir);
+        cmd
+    }
+
+    /// Runs `cmd` with `stdin` and returns what it did, whatever its exit status.
+    pub fn output(&self, cmd: &mut Command, stdin: impl AsRef<[u8]>) -> Output {
+        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let input = stdin.as_ref().to_vec();
+        let mut pipe = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        assert_no_panic(cmd, &out);
+        out
+    }
+
+    /// Runs `cmd` and insists that it succeeds; returns its standard output.
+    pub fn stdout(&self, cmd: &mut Command, stdin: impl AsRef<[u8]>) -> Vec<u8> {
+        let out = self.output(cmd, stdin);
+        if !out.status.success() {
+            panic!("command failed: {}", describe(cmd, &out));
+        }
+        out.stdout
+    }
+
+    /// Runs `cmd`, insists that it exits with `code`, and returns its standard error.
+    pub fn fails(&self, cmd: &mut Command, stdin: impl AsRef<[u8]>, code: i32) -> String {
+        let out = self.output(cmd, stdin);
+        if out.status.code() != Some(code) {
+            panic!("expected exit status {code}: {}", describe(cmd, &out));
+        }
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// Runs a shell pipeline in this directory with the binaries on PATH.
+    pub fn sh(&self, script: &str) -> Output {
+        let mut cmd = Command::new("bash");
+        cmd.arg("-o").arg("pipefail").arg("-c").arg(script).env("PATH", path_with_bins()).current_dir(&self.dir);
+        self.output(&mut cmd, "")
+    }
+}
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+pub fn bin_path(bin: &str) -> PathBuf {
+    PathBuf::from(match bin {
+        "ticky-parse" => env!("CARGO_BIN_EXE_ticky-parse"),
+        "ticky-count" => env!("CARGO_BIN_EXE_ticky-count"),
+        "ticky-sort" => env!("CARGO_BIN_EXE_ticky-sort"),
+        "ticky-html" => env!("CARGO_BIN_EXE_ticky-html"),
+        "ticky-gen" => env!("CARGO_BIN_EXE_ticky-gen"),
+        _ => panic!("no binary {bin}"),
+    })
+}
+
+pub fn path_with_bins() -> String {
+    let bins = bin_path("ticky-parse").parent().unwrap().to_path_buf();
+    format!("{}:{}", bins.display(), std::env::var("PATH").unwrap_or_default())
+}
+
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn describe(cmd: &Command, out: &Output) -> String {
+    format!(
+        "{cmd:?}\nstatus: {}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout[..out.stdout.len().min(4000)]),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A panic is a bug whatever the input: every command run by the tests is checked for one.
+fn assert_no_panic(cmd: &Command, out: &Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked at") && !stderr.contains("RUST_BACKTRACE"), "panic: {}", describe(cmd, out));
+    assert_ne!(out.status.code(), Some(101), "panic exit: {}", describe(cmd, out));
+}
+
+/// Parses JSON Lines output into values, insisting that each line is one valid JSON object.
+pub fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
+    out.split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_slice(l)
+                .unwrap_or_else(|e| panic!("invalid JSON record {:?}: {e}", String::from_utf8_lossy(l)));
+            assert!(v.is_object(), "not an object: {v}");
+            v
+        })
+        .collect()
+}

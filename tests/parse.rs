@@ -1,0 +1,231 @@
+//! ticky-parse through its real binary: files, pipes, and the conventions every tool keeps.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::time::{Duration, UNIX_EPOCH};
+
+use common::{json_lines, repo_root, Workdir};
+use serde_json::{json, Value};
+use ticky::gen::{self, GenOptions};
+
+fn parse(wd: &Workdir, args: &[&str], stdin: &[u8]) -> Vec<Value> {
+    json_lines(&wd.stdout(wd.command("ticky-parse").args(args), stdin))
+}
+
+fn one(line: &str) -> Value {
+    let wd = Workdir::new("parse-one");
+    let records = parse(&wd, &["--year", "2025"], line.as_bytes());
+    assert_eq!(records.len(), 1, "{records:?}");
+    records.into_iter().next().unwrap()
+}
+
+#[test]
+fn seed_format_log_gives_one_record_per_line() {
+    let wd = Workdir::new("parse-seed");
+    let fixture = repo_root().join("tests/fixtures/syslog.log");
+    let out = wd.output(wd.command("ticky-parse").arg(&fixture), "");
+    assert!(out.status.success());
+    let records = json_lines(&out.stdout);
+    let text = std::fs::read_to_string(&fixture).unwrap();
+    assert_eq!(records.len(), text.lines().count());
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r["line"], i + 1);
+    }
+    // The last line is cut short: no `)` and no newline. No invented user, and the summary says so.
+    let last = records.last().unwrap();
+    assert_eq!(last["message"], "INFO Created ticket [#5896] (mcintosh");
+    assert!(last.get("user").is_none() && last.get("level").is_none(), "{last}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("ticky-parse: 1 of 107 lines not fully understood"), "{stderr}");
+    assert!(stderr.contains("without a final (user), first at line 107"), "{stderr}");
+}
+
+#[test]
+fn generated_messy_log_matches_its_truth() {
+    let wd = Workdir::new("parse-generated");
+    let mut log = Vec::new();
+    let truth = gen::generate(&GenOptions { lines: 200_000, seed: 7, messy: true }, &mut log).unwrap();
+    assert!(!log.ends_with(b"\n"), "the generator leaves the last newline out");
+    wd.write("messy.log", &log);
+    let out = wd.output(wd.command("ticky-parse").arg("messy.log"), "");
+    assert!(out.status.success());
+    let records = json_lines(&out.stdout);
+    assert_eq!(records.len() as u64, truth.lines);
+
+    let mut errors: BTreeMap<String, u64> = BTreeMap::new();
+    let mut users: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r["line"], i + 1);
+        if let Some(e) = r.get("error") {
+            *errors.entry(e.as_str().unwrap().to_string()).or_default() += 1;
+        }
+        if let Some(u) = r.get("user") {
+            let c = users.entry(u.as_str().unwrap().to_string()).or_default();
+            match r["level"].as_str() {
+                Some("INFO") => c.0 += 1,
+                Some("ERROR") => c.1 += 1,
+                other => panic!("user without a level: {other:?} in {r}"),
+            }
+        }
+    }
+    assert_eq!(errors, truth.errors);
+    assert_eq!(users, truth.users);
+    assert!(users.contains_key("<script>alert(1)</script>") && users.contains_key("zoë"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let expected = format!("ticky-parse: {} of {} lines not fully understood", truth.not_understood, truth.lines);
+    assert!(stderr.starts_with(&expected), "{stderr}\nexpected {expected}");
+}
+
+#[test]
+fn rfc3164_line_with_pid() {
+    assert_eq!(
+        one("Jan  5 07:08:09 mail postfix/smtpd[7274]: connect from unknown[10.0.0.1]"),
+        json!({"line": 1, "time": "2025-01-05T07:08:09", "host": "mail", "program": "postfix/smtpd", "pid": 7274,
+               "message": "connect from unknown[10.0.0.1]"})
+    );
+}
+
+#[test]
+fn rsyslog_high_precision_line() {
+    assert_eq!(
+        one("2025-01-31T00:09:39.123456+01:00 ubuntu.local ticky[77]: ERROR Connection to DB failed (ac)"),
+        json!({"line": 1, "time": "2025-01-31T00:09:39.123456+01:00", "host": "ubuntu.local", "program": "ticky", "pid": 77,
+               "message": "ERROR Connection to DB failed (ac)", "level": "ERROR", "error": "Connection to DB failed", "user": "ac"})
+    );
+}
+
+#[test]
+fn pri_prefix_on_either_header() {
+    assert_eq!(one("<13>Jan 31 00:09:39 h sshd: x")["program"], "sshd");
+    assert_eq!(one("<13>2025-01-31T00:09:39Z h sshd: x")["time"], "2025-01-31T00:09:39Z");
+}
+
+#[test]
+fn rfc5424_line() {
+    assert_eq!(
+        one("<165>1 2003-10-11T22:14:15.003Z mymachine.example.com ticky 8710 ID47 [origin ip=\"10.0.0.1\"] INFO Closed ticket [#12] (noel)"),
+        json!({"line": 1, "time": "2003-10-11T22:14:15.003Z", "host": "mymachine.example.com", "program": "ticky", "pid": 8710,
+               "message": "INFO Closed ticket [#12] (noel)", "level": "INFO", "info": "Closed ticket", "ticket": 12, "user": "noel"})
+    );
+}
+
+#[test]
+fn kernel_tag_keeps_inner_spacing() {
+    let r = one("Jan 31 00:09:39 box kernel: [  997.390602] usb 1-1: new device");
+    assert_eq!(
+        (r["program"].as_str(), r["message"].as_str()),
+        (Some("kernel"), Some("[  997.390602] usb 1-1: new device"))
+    );
+}
+
+#[test]
+fn user_is_the_final_parenthesised_group() {
+    let r = one("Jan 31 00:09:39 h ticky: ERROR Failed to parse (json) body (o'brien)");
+    assert_eq!((r["error"].as_str(), r["user"].as_str()), (Some("Failed to parse (json) body"), Some("o'brien")));
+    let r = one("Jan 31 00:09:39 h ticky: ERROR Boom (<script>alert(1)</script>)");
+    assert_eq!(r["user"], "<script>alert(1)</script>");
+}
+
+#[test]
+fn ticky_lines_without_level_or_user_count_for_nobody() {
+    for line in ["Jan 31 00:09:39 h ticky: Started (v2)", "Jan 31 00:09:39 h ticky: ERROR Connection to DB failed"] {
+        let r = one(line);
+        assert!(r.get("user").is_none() && r.get("level").is_none() && r.get("error").is_none(), "{r}");
+        assert_eq!(r["program"], "ticky");
+    }
+}
+
+#[test]
+fn bad_bytes_crlf_and_nul_are_ordinary_input() {
+    let wd = Workdir::new("parse-bytes");
+    let records = parse(&wd, &["--year", "2025"], b"Jan 31 00:09:39 h ticky: INFO A (b\xffc)\r\n\x00\x01 junk\r\nlast");
+    assert_eq!(records.len(), 3);
+    assert_eq!(records[0]["user"], "b\u{fffd}c");
+    assert_eq!(records[1], json!({"line": 2, "raw": "\u{0}\u{1} junk"}));
+    assert_eq!(records[2], json!({"line": 3, "raw": "last"}));
+}
+
+#[test]
+fn empty_input_gives_no_records_and_no_summary() {
+    let wd = Workdir::new("parse-empty");
+    let out = wd.output(&mut wd.command("ticky-parse"), "");
+    assert!(out.status.success() && out.stdout.is_empty() && out.stderr.is_empty());
+}
+
+#[test]
+fn year_comes_from_the_file_modification_time() {
+    let wd = Workdir::new("parse-year");
+    let path = wd.write("old.log", "Dec 31 23:59:59 h p: late\nJan  1 00:00:01 h p: early\n");
+    // Modified on 2024-01-01 at noon: December belongs to 2023.
+    File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(UNIX_EPOCH + Duration::from_secs(1_704_110_400))
+        .unwrap();
+    let records = parse(&wd, &["old.log"], b"");
+    assert_eq!(records[0]["time"], "2023-12-31T23:59:59");
+    assert_eq!(records[1]["time"], "2024-01-01T00:00:01");
+    let records = parse(&wd, &["--year", "1999", "old.log"], b"");
+    assert_eq!(records[1]["time"], "1999-01-01T00:00:01");
+}
+
+#[test]
+fn several_files_number_lines_per_file_and_name_it() {
+    let wd = Workdir::new("parse-files");
+    wd.write("a.log", "Jan 31 00:09:39 h p: one\nJan 31 00:09:40 h p: two\n");
+    wd.write("b.log", "junk\n");
+    let out = wd.output(wd.command("ticky-parse").args(["a.log", "-", "b.log"]), "from stdin\n");
+    let records = json_lines(&out.stdout);
+    let keys: Vec<(String, u64)> =
+        records.iter().map(|r| (r["file"].as_str().unwrap().to_string(), r["line"].as_u64().unwrap())).collect();
+    assert_eq!(keys, [("a.log".into(), 1), ("a.log".into(), 2), ("<stdin>".into(), 1), ("b.log".into(), 1)]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("2 lines without a syslog header (kept as \"raw\"), first at <stdin>:1"), "{stderr}");
+}
+
+#[test]
+fn strict_turns_the_summary_into_failure() {
+    let wd = Workdir::new("parse-strict");
+    let stderr = wd.fails(wd.command("ticky-parse").arg("--strict"), "junk\n", 1);
+    assert!(stderr.contains("1 of 1 line not fully understood") && stderr.contains("--strict"), "{stderr}");
+    wd.stdout(wd.command("ticky-parse").arg("--strict"), "Jan 31 00:09:39 h p: fine\n");
+}
+
+#[test]
+fn help_version_and_usage_errors() {
+    let wd = Workdir::new("parse-cli");
+    let help = String::from_utf8(wd.stdout(wd.command("ticky-parse").arg("--help"), "")).unwrap();
+    assert!(help.contains("Usage: ticky-parse") && help.contains("--strict"));
+    assert_eq!(wd.stdout(wd.command("ticky-parse").arg("-V"), ""), b"ticky-parse 0.1.0\n");
+    let stderr = wd.fails(wd.command("ticky-parse").arg("--bogus"), "", 2);
+    assert!(stderr.contains("ticky-parse: invalid option '--bogus'") && stderr.contains("--help"), "{stderr}");
+    let stderr = wd.fails(wd.command("ticky-parse").args(["--year", "soon"]), "", 2);
+    assert!(stderr.contains("--year"), "{stderr}");
+}
+
+#[test]
+fn missing_file_directory_and_full_disk_fail_clearly() {
+    let wd = Workdir::new("parse-errors");
+    let stderr = wd.fails(wd.command("ticky-parse").arg("nope.log"), "", 1);
+    assert_eq!(stderr, "ticky-parse: cannot open nope.log: No such file or directory\n");
+    let stderr = wd.fails(wd.command("ticky-parse").arg("."), "", 1);
+    assert!(stderr.contains(". is a directory") || stderr.contains(".: is a directory"), "{stderr}");
+    wd.write("one.log", "Jan 31 00:09:39 h p: x\n");
+    let out = wd.sh("ticky-parse one.log > /dev/full");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "ticky-parse: writing output: No space left on device\n");
+}
+
+#[test]
+fn closed_output_pipe_is_a_quiet_success() {
+    let wd = Workdir::new("parse-pipe");
+    let mut log = Vec::new();
+    gen::generate(&GenOptions { lines: 100_000, seed: 3, messy: false }, &mut log).unwrap();
+    wd.write("big.log", &log);
+    let out = wd.sh("ticky-parse big.log | head -1 >/dev/null; echo \"status=${PIPESTATUS[0]}\"");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!((stdout.as_ref(), stderr.as_ref()), ("status=0\n", ""));
+}
