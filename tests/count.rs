@@ -1,0 +1,263 @@
+//! ticky-count and ticky-sort through their real binaries: the seed's two reports, exactly; counts
+//! that merge; sorting as promised; bad input refused with the file and line.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{repo_root, Workdir};
+use proptest::prelude::*;
+use ticky::count::{self, CountOptions, Pivot};
+use ticky::gen::{self, GenOptions};
+
+const SEED_ERRORS: &str = "\
+Error,Count
+Timeout while retrieving information,15
+Connection to DB failed,13
+Tried to add information to closed ticket,12
+Permission denied while closing ticket,10
+The ticket was modified while updating,9
+Ticket doesn't exist,7
+";
+
+const SEED_USERS: &str = "\
+Username,INFO,ERROR
+ac,2,2
+ahmed.miller,2,4
+blossom,2,6
+bpacheco,0,2
+breee,1,5
+britanni,1,1
+enim.non,2,3
+flavia,0,5
+jackowens,2,4
+kirknixon,2,1
+mai.hendrix,0,3
+mcintosh,4,3
+mdouglas,2,3
+montanap,0,4
+noel,6,3
+nonummy,2,3
+oren,2,7
+rr.robinson,2,1
+sri,2,2
+xlg,0,4
+";
+
+fn sh_ok(wd: &Workdir, script: &str) -> String {
+    let out = wd.sh(script);
+    assert!(out.status.success(), "{script}\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fixture() -> String {
+    repo_root().join("tests/fixtures/syslog.log").display().to_string()
+}
+
+#[test]
+fn seed_error_ranking_exactly() {
+    let wd = Workdir::new("count-seed-errors");
+    let got = sh_ok(&wd, &format!("ticky-parse {} | ticky-count --by error --header Error,Count", fixture()));
+    assert_eq!(got, SEED_ERRORS);
+    // The design card's own line gives the same rows under the default header.
+    let got = sh_ok(&wd, &format!("ticky-parse < {} | ticky-count --by error", fixture()));
+    assert_eq!(got, SEED_ERRORS.replacen("Error,Count", "error,count", 1));
+}
+
+#[test]
+fn seed_user_table_exactly() {
+    let wd = Workdir::new("count-seed-users");
+    let got = sh_ok(
+        &wd,
+        &format!(
+            "ticky-parse {} | ticky-count --by user --pivot level --columns INFO,ERROR --header Username,INFO,ERROR | ticky-sort --by Username",
+            fixture()
+        ),
+    );
+    assert_eq!(got, SEED_USERS);
+}
+
+#[test]
+fn sort_by_count_then_name_keeps_ties_in_order() {
+    let wd = Workdir::new("sort-count");
+    wd.write("c.csv", "Error,Count\nb,2\na,2\nc,10\nd,1\n");
+    let got = wd.stdout(wd.command("ticky-sort").args(["--by", "Count:nr", "--by", "Error", "c.csv"]), "");
+    assert_eq!(String::from_utf8(got).unwrap(), "Error,Count\nc,10\na,2\nb,2\nd,1\n");
+    // Numeric ascending and stable: the two 2s keep their input order (b before a).
+    let got = wd.stdout(wd.command("ticky-sort").args(["--by", "Count:n", "c.csv"]), "");
+    assert_eq!(String::from_utf8(got).unwrap(), "Error,Count\nd,1\nb,2\na,2\nc,10\n");
+    // Text order is byte order: "10" before "2".
+    let got = wd.stdout(wd.command("ticky-sort").args(["--by", "Count,Error:r"]), "Error,Count\nb,2\na,2\nc,10\n");
+    assert_eq!(String::from_utf8(got).unwrap(), "Error,Count\nc,10\nb,2\na,2\n");
+}
+
+#[test]
+fn sort_json_lines_by_field() {
+    let wd = Workdir::new("sort-json");
+    let input = "{\"user\":\"b\",\"n\":2}\n{\"user\":\"a\",\"n\":10}\n{\"n\":1}\n";
+    let got = wd.stdout(wd.command("ticky-sort").args(["--by", "n:nr"]), input);
+    assert_eq!(String::from_utf8(got).unwrap(), "{\"user\":\"a\",\"n\":10}\n{\"user\":\"b\",\"n\":2}\n{\"n\":1}\n");
+    let got = wd.stdout(wd.command("ticky-sort").args(["--by", "user"]), input);
+    assert_eq!(String::from_utf8(got).unwrap(), "{\"n\":1}\n{\"user\":\"a\",\"n\":10}\n{\"user\":\"b\",\"n\":2}\n");
+}
+
+#[test]
+fn sort_refuses_unknown_columns_and_bad_csv() {
+    let wd = Workdir::new("sort-bad");
+    let stderr = wd.fails(wd.command("ticky-sort").args(["--by", "Nope"]), "Error,Count\na,1\n", 2);
+    assert!(stderr.contains("--by Nope: no such column; the columns are: Error, Count"), "{stderr}");
+    wd.write("ragged.csv", "a,b\n1,2\n3\n");
+    let stderr = wd.fails(wd.command("ticky-sort").args(["--by", "a", "ragged.csv"]), "", 1);
+    assert_eq!(stderr, "ticky-sort: ragged.csv:3: row has 1 fields but the header has 2\n");
+    let stderr = wd.fails(wd.command("ticky-sort").args(["--by", "a"]), "a,b\n1,2\n\"3,4\n5,6\n", 1);
+    assert!(stderr.starts_with("ticky-sort: <stdin>:3: unterminated quoted field"), "{stderr}");
+}
+
+#[test]
+fn broken_json_names_file_and_line() {
+    let wd = Workdir::new("count-broken");
+    wd.write("bad.jsonl", "{\"error\":\"x\"}\n{\"error\":\"y\"\n");
+    let stderr = wd.fails(wd.command("ticky-count").args(["--by", "error", "bad.jsonl"]), "", 1);
+    assert!(stderr.starts_with("ticky-count: bad.jsonl:2: invalid JSON record: EOF while parsing"), "{stderr}");
+}
+
+#[test]
+fn where_filters_and_number_keys() {
+    let wd = Workdir::new("count-where");
+    let input = "{\"user\":\"a\",\"level\":\"INFO\",\"pid\":7}\n{\"user\":\"a\",\"level\":\"ERROR\",\"pid\":7}\n{\"user\":\"b\",\"level\":\"ERROR\",\"pid\":8}\n{\"level\":\"ERROR\"}\n";
+    let got = wd.stdout(wd.command("ticky-count").args(["--by", "user", "--where", "level=ERROR"]), input);
+    assert_eq!(String::from_utf8(got).unwrap(), "user,count\na,1\nb,1\n");
+    let got = wd.stdout(wd.command("ticky-count").args(["--by", "pid,user"]), input);
+    assert_eq!(String::from_utf8(got).unwrap(), "pid,user,count\n7,a,2\n8,b,1\n");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let wd = Workdir::new("count-usage");
+    for (args, want) in [
+        (&["--header", "A,B"][..], "--by FIELD is required"),
+        (&["--by", "user", "--header", "A"], "--header names 1 column but the output has 2: user,count"),
+        (&["--by", "user", "--pivot", "level"], "--pivot needs --columns"),
+        (&["--by", "user", "--where", "level"], "--where: expected FIELD=VALUE"),
+        (&["--by", "a,,b"], "--by: empty name"),
+    ] {
+        let stderr = wd.fails(wd.command("ticky-count").args(args), "", 2);
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+    }
+}
+
+fn generated(lines: u64, seed: u64) -> (Vec<u8>, gen::Truth) {
+    let mut log = Vec::new();
+    let truth = gen::generate(&GenOptions { lines, seed, messy: true }, &mut log).unwrap();
+    (log, truth)
+}
+
+#[test]
+fn user_counts_of_generated_log_equal_its_truth() {
+    let wd = Workdir::new("count-truth");
+    let (log, truth) = generated(50_000, 11);
+    wd.write("g.log", &log);
+    let csv = sh_ok(&wd, "ticky-parse g.log 2>/dev/null | ticky-count --by user --pivot level --columns INFO,ERROR");
+    let mut reader = ticky::csvio::CsvReader::new(csv.as_bytes(), "out");
+    let mut row = ticky::csvio::Row::default();
+    reader.read_row(&mut row).unwrap();
+    let mut users = BTreeMap::new();
+    while reader.read_row(&mut row).unwrap().is_some() {
+        let n = |i| std::str::from_utf8(row.get(i)).unwrap().parse::<u64>().unwrap();
+        users.insert(String::from_utf8(row.get(0).to_vec()).unwrap(), (n(1), n(2)));
+    }
+    assert_eq!(users, truth.users);
+    let csv = sh_ok(&wd, "ticky-parse g.log 2>/dev/null | ticky-count --by error");
+    assert_eq!(csv.lines().count(), truth.errors.len() + 1);
+    for (error, n) in &truth.errors {
+        assert!(csv.contains(&format!("{error},{n}\n")), "{error} {n}\n{csv}");
+    }
+}
+
+#[test]
+fn three_parts_merged_equal_the_whole() {
+    let wd = Workdir::new("count-merge");
+    let (log, _) = generated(30_000, 5);
+    wd.write("g.log", &log);
+    let script = "set -e
+        ticky-parse g.log 2>/dev/null > all.jsonl
+        split -n l/3 all.jsonl part.
+        for p in part.aa part.ab part.ac; do ticky-count $ARGS $p > $p.csv; done
+        ticky-count $ARGS all.jsonl > whole.csv
+        ticky-count --merge $MERGE part.aa.csv part.ab.csv part.ac.csv > merged.csv
+        cmp whole.csv merged.csv && wc -l < whole.csv";
+    for (args, merge) in [
+        ("--by error", ""),
+        ("--by user --pivot level --columns INFO,ERROR", "--by user"),
+        ("--by program,host", "--by program,host"),
+    ] {
+        let out = wd.sh(&format!("ARGS='{args}' MERGE='{merge}'; {script}"));
+        assert!(out.status.success(), "{args}: {}", String::from_utf8_lossy(&out.stderr));
+        let rows: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        assert!(rows > 3, "{args}: only {rows} rows");
+    }
+}
+
+#[test]
+fn merge_refuses_different_headers_and_bad_counts() {
+    let wd = Workdir::new("count-merge-bad");
+    wd.write("a.csv", "error,count\nx,1\n");
+    wd.write("b.csv", "user,count\nx,1\n");
+    wd.write("c.csv", "error,count\nx,many\n");
+    let stderr = wd.fails(wd.command("ticky-count").args(["--merge", "a.csv", "b.csv"]), "", 1);
+    assert!(stderr.starts_with("ticky-count: b.csv:1: header differs from the one in a.csv"), "{stderr}");
+    let stderr = wd.fails(wd.command("ticky-count").args(["--merge", "a.csv", "c.csv"]), "", 1);
+    assert_eq!(stderr, "ticky-count: c.csv:2: count \"many\" is not a whole number\n");
+}
+
+/// Counts `records` split at `cuts` part by part, merges the parts, and counts the whole, all in
+/// process; returns (merged, whole).
+fn merged_and_whole(wd: &Workdir, records: &[String], cuts: &[usize], opts: &CountOptions) -> (Vec<u8>, Vec<u8>) {
+    let mut bounds = vec![0];
+    bounds.extend(cuts.iter().map(|&c| c % (records.len() + 1)));
+    bounds.push(records.len());
+    bounds.sort_unstable();
+    let mut parts = Vec::new();
+    for (i, w) in bounds.windows(2).enumerate() {
+        let part = wd.write(&format!("part{i}.jsonl"), records[w[0]..w[1]].concat());
+        let mut out = Vec::new();
+        count::run(opts, &[part.display().to_string()], &mut out).unwrap();
+        parts.push(wd.write(&format!("part{i}.csv"), out).display().to_string());
+    }
+    let whole = wd.write("whole.jsonl", records.concat());
+    let mut expected = Vec::new();
+    count::run(opts, &[whole.display().to_string()], &mut expected).unwrap();
+    let merge = CountOptions { merge: true, by: opts.by.clone(), header: None, pivot: None, filters: vec![] };
+    let mut merged = Vec::new();
+    count::run(&merge, &parts, &mut merged).unwrap();
+    (merged, expected)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn merging_parts_equals_counting_the_whole(
+        records in proptest::collection::vec(("[a-c,\"\n ]{0,3}", prop_oneof![Just("INFO"), Just("ERROR"), Just("x")], any::<bool>()), 0..60),
+        cuts in proptest::collection::vec(any::<usize>(), 0..4),
+    ) {
+        let wd = Workdir::new("count-prop");
+        let records: Vec<String> = records
+            .iter()
+            .map(|(user, level, has_user)| {
+                let user = if *has_user { format!(",\"user\":{}", serde_json::to_string(user).unwrap()) } else { String::new() };
+                format!("{{\"level\":\"{level}\"{user}}}\n")
+            })
+            .collect();
+        let plain = CountOptions { by: vec!["user".into()], ..CountOptions::default() };
+        let (merged, whole) = merged_and_whole(&wd, &records, &cuts, &plain);
+        prop_assert_eq!(merged, whole);
+        let pivot = CountOptions {
+            by: vec!["user".into()],
+            pivot: Some(Pivot { field: "level".into(), columns: vec!["INFO".into(), "ERROR".into()] }),
+            ..CountOptions::default()
+        };
+        let (merged, whole) = merged_and_whole(&wd, &records, &cuts, &pivot);
+        prop_assert_eq!(merged, whole);
+    }
+}
