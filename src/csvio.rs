@@ -6,6 +6,7 @@
 use std::io::BufRead;
 
 use crate::error::{Error, Result};
+use crate::input::Input;
 
 /// One CSV row: its fields stored end to end in one reused buffer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -160,6 +161,39 @@ fn parse_line(line: &[u8], state: &mut State, row: &mut Row) -> bool {
         row.end_field();
     }
     has_newline
+}
+
+/// Reads whole CSV inputs: the header of the first, then the rows of all. Every input must have the
+/// same header, and every row as many fields as the header. `None` when every input is empty.
+pub fn read_table(inputs: Vec<Input>) -> Result<Option<(Row, Vec<Row>)>> {
+    let mut header: Option<(String, Row)> = None;
+    let mut rows = Vec::new();
+    let mut row = Row::default();
+    for input in inputs {
+        let mut reader = CsvReader::new(input.reader, &input.name);
+        if reader.read_row(&mut row)?.is_none() {
+            continue;
+        }
+        match &header {
+            None => header = Some((input.name.clone(), row.clone())),
+            Some((name, h)) if *h != row => {
+                return Err(Error::input(&input.name, 1, format!("header differs from the one in {name}")));
+            }
+            Some(_) => {}
+        }
+        let width = row.len();
+        while let Some(line) = reader.read_row(&mut row)? {
+            if row.len() != width {
+                return Err(Error::input(
+                    &input.name,
+                    line,
+                    format!("row has {} fields but the header has {width}", row.len()),
+                ));
+            }
+            rows.push(row.clone());
+        }
+    }
+    Ok(header.map(|(_, h)| (h, rows)))
 }
 
 /// Appends one CSV row to `out`, quoting the fields that need it.

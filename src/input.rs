@@ -51,6 +51,11 @@ pub fn open(path: &str) -> Result<Input> {
     })
 }
 
+/// Opens every input before any is read, so that a missing file fails the run before any work.
+pub fn open_all(paths: &[String]) -> Result<Vec<Input>> {
+    paths.iter().map(|p| open(p)).collect()
+}
+
 /// Reads lines into one reused buffer, counting them.
 pub struct LineReader<R> {
     reader: R,

@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::io::{BufRead, Write};
 
-use crate::csvio::{self, CsvReader, Row};
+use crate::csvio::{self, Row};
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::json::Fields;
@@ -76,13 +76,15 @@ pub fn run(keys: &[SortKey], paths: &[String], out: &mut impl Write) -> Result<(
     if keys.is_empty() {
         return Err(Error::usage("--by COL[:MODS] is required"));
     }
-    let mut inputs = Vec::new();
-    for path in paths {
-        inputs.push(input::open(path)?);
-    }
-    let Some(first) = inputs.first_mut() else { return Ok(()) };
+    let Some(first) = paths.first() else { return Ok(()) };
+    let mut first = input::open(first)?;
     let start = first.reader.fill_buf().map_err(|e| Error::io(format!("reading {}", first.name), e))?;
     let json = start.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{');
+    // The first input is read from where it stands: standard input cannot be opened twice.
+    let mut inputs = vec![first];
+    for path in &paths[1..] {
+        inputs.push(input::open(path)?);
+    }
     if json {
         sort_json(keys, inputs, out)
     } else {
@@ -91,34 +93,7 @@ pub fn run(keys: &[SortKey], paths: &[String], out: &mut impl Write) -> Result<(
 }
 
 fn sort_csv(keys: &[SortKey], inputs: Vec<input::Input>, out: &mut impl Write) -> Result<()> {
-    let mut header: Option<(String, Row)> = None;
-    let mut rows = Vec::new();
-    for input in inputs {
-        let mut reader = CsvReader::new(input.reader, &input.name);
-        let mut row = Row::default();
-        if reader.read_row(&mut row)?.is_none() {
-            continue;
-        }
-        match &header {
-            None => header = Some((input.name.clone(), row.clone())),
-            Some((name, h)) if *h != row => {
-                return Err(Error::input(&input.name, 1, format!("header differs from the one in {name}")));
-            }
-            Some(_) => {}
-        }
-        let width = header.as_ref().map_or(0, |(_, h)| h.len());
-        while let Some(line) = reader.read_row(&mut row)? {
-            if row.len() != width {
-                return Err(Error::input(
-                    &input.name,
-                    line,
-                    format!("row has {} fields but the header has {width}", row.len()),
-                ));
-            }
-            rows.push(std::mem::take(&mut row));
-        }
-    }
-    let Some((_, header)) = header else { return Ok(()) };
+    let Some((header, rows)) = csvio::read_table(inputs)? else { return Ok(()) };
     let columns = keys
         .iter()
         .map(|k| {

@@ -195,6 +195,14 @@ fn strict_turns_the_summary_into_failure() {
 }
 
 #[test]
+fn summary_on_request_even_when_all_is_understood() {
+    let wd = Workdir::new("parse-summary");
+    let out =
+        wd.output(wd.command("ticky-parse").arg("--summary"), "Jan 31 00:09:39 h p: fine\nJan 31 00:09:40 h p: too\n");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "ticky-parse: 0 of 2 lines not fully understood\n");
+}
+
+#[test]
 fn help_version_and_usage_errors() {
     let wd = Workdir::new("parse-cli");
     let help = String::from_utf8(wd.stdout(wd.command("ticky-parse").arg("--help"), "")).unwrap();

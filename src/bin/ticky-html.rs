@@ -1,1 +1,47 @@
-fn main() {}
+use std::process::ExitCode;
+
+use lexopt::prelude::*;
+use ticky::cli;
+use ticky::html::{self, HtmlOptions};
+use ticky::{input, Result};
+
+const NAME: &str = "ticky-html";
+
+const HELP: &str = "\
+ticky-html: turn a CSV table into one self-contained HTML page
+
+Usage: ticky-html [--title TEXT] [--subtitle TEXT] [FILE...]
+
+Reads CSV (the first row is the header) from each FILE or standard input and writes an HTML5 page
+with the table: every cell escaped, numeric columns right-aligned, a bar for the first numeric
+column, inline CSS (light and dark, phone and print), no script, nothing from another host.
+
+Options:
+      --title TEXT      page title and heading (default: Report)
+      --subtitle TEXT   a line of text under the heading
+  -h, --help            print this help
+  -V, --version         print the version
+
+Example:
+  ticky-parse syslog.log | ticky-count --by error | ticky-html --title Errors > errors.html
+";
+
+fn main() -> ExitCode {
+    cli::main(NAME, run)
+}
+
+fn run(mut args: lexopt::Parser) -> Result<()> {
+    let mut opts = HtmlOptions { title: "Report".to_string(), subtitle: None };
+    let mut paths = Vec::new();
+    while let Some(arg) = args.next()? {
+        match arg {
+            Short('h') | Long("help") => return cli::print_help(HELP),
+            Short('V') | Long("version") => return cli::print_version(NAME),
+            Long("title") => opts.title = cli::string_value(&mut args, "--title")?,
+            Long("subtitle") => opts.subtitle = Some(cli::string_value(&mut args, "--subtitle")?),
+            Value(path) => paths.push(cli::path_value(path)),
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    html::run(&opts, &input::names_or_stdin(paths), &mut cli::stdout())
+}

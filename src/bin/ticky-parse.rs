@@ -21,6 +21,7 @@ Options:
       --year YYYY   year of RFC 3164 timestamps (default: inferred from the file's
                     modification time, or now for standard input)
       --strict      exit with status 1 when any line was not fully understood
+      --summary     print the summary even when every line was understood
   -h, --help        print this help
   -V, --version     print the version
 
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
 fn run(mut args: lexopt::Parser) -> Result<()> {
     let mut opts = ParseOptions::default();
     let mut strict = false;
+    let mut always_summarise = false;
     let mut paths = Vec::new();
     while let Some(arg) = args.next()? {
         match arg {
@@ -48,17 +50,18 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                 }
             }
             Long("strict") => strict = true,
+            Long("summary") => always_summarise = true,
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
         }
     }
     let mut out = cli::stdout();
     let summary = parse::run(&opts, &input::names_or_stdin(paths), &mut out)?;
-    if summary.not_understood() > 0 {
+    if summary.not_understood() > 0 || always_summarise {
         eprintln!("{NAME}: {summary}");
-        if strict {
-            return Err(Error::Failed("--strict: some lines were not fully understood".into()));
-        }
+    }
+    if strict && summary.not_understood() > 0 {
+        return Err(Error::Failed("--strict: some lines were not fully understood".into()));
     }
     Ok(())
 }

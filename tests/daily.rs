@@ -1,0 +1,327 @@
+//! scripts/daily.sh end to end: the real tools, a real nginx on 127.0.0.1 serving the published
+//! folder, and headless Chromium reading the pages.
+
+mod common;
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{bin_path, repo_root, Workdir};
+
+/// Installs daily.sh with the tools under test beside it, as scripts/install.sh lays them out, so
+/// the script finds exactly these binaries.
+fn install(wd: &Workdir) -> PathBuf {
+    let bin = wd.path("bin");
+    fs::create_dir_all(&bin).unwrap();
+    for tool in ["ticky-parse", "ticky-count", "ticky-sort", "ticky-html"] {
+        std::os::unix::fs::symlink(bin_path(tool), bin.join(tool)).unwrap();
+    }
+    let script = bin.join("ticky-daily");
+    fs::copy(repo_root().join("scripts/daily.sh"), &script).unwrap();
+    script
+}
+
+/// Runs the installed script as cron would: an empty environment, from `/`, no terminal.
+fn run_as_cron(script: &Path, args: &[&Path]) -> Output {
+    let out = Command::new("env")
+        .args(["-i", "PATH=/usr/bin:/bin", "HOME=/nonexistent"])
+        .arg(script)
+        .args(args)
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{out:?}");
+    out
+}
+
+fn expect_success(out: &Output) {
+    assert!(out.status.success(), "daily.sh failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+const PUBLISHED: [&str; 5] =
+    ["error_message.csv", "user_statistics.csv", "error_message.html", "user_statistics.html", "index.html"];
+
+#[test]
+fn cron_run_publishes_the_seed_tables_readable_by_the_web_server() {
+    let wd = Workdir::new("daily-seed");
+    let script = install(&wd);
+    let out_dir = wd.path("www/ticky");
+    let log = repo_root().join("tests/fixtures/syslog.log");
+    let out = run_as_cron(&script, &[&log, &out_dir]);
+    expect_success(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("report published in"), "{out:?}");
+
+    // The CSVs equal what the tools print for the same log.
+    let errors =
+        wd.sh(&format!("ticky-parse {} 2>/dev/null | ticky-count --by error --header Error,Count", log.display()));
+    assert_eq!(read(&out_dir.join("error_message.csv")), String::from_utf8(errors.stdout).unwrap());
+    let users = read(&out_dir.join("user_statistics.csv"));
+    assert!(users.starts_with("Username,INFO,ERROR\nac,2,2\nahmed.miller,2,4\n"), "{users}");
+    assert!(users.ends_with("sri,2,2\nxlg,0,4\n") && users.lines().count() == 21, "{users}");
+
+    assert_eq!(fs::metadata(&out_dir).unwrap().permissions().mode() & 0o777, 0o755);
+    for f in PUBLISHED {
+        assert_eq!(fs::metadata(out_dir.join(f)).unwrap().permissions().mode() & 0o777, 0o644, "{f}");
+    }
+    let index = read(&out_dir.join("index.html"));
+    assert!(
+        index.contains("107 lines, 1 not fully understood") && index.contains("href=\"error_message.html\""),
+        "{index}"
+    );
+    // Nothing of the run is left behind.
+    let leftovers: Vec<_> = fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), PUBLISHED.len(), "{leftovers:?}");
+}
+
+#[test]
+fn gzipped_log_gives_the_same_report() {
+    let wd = Workdir::new("daily-gz");
+    let script = install(&wd);
+    fs::copy(repo_root().join("tests/fixtures/syslog.log"), wd.path("syslog.log.1")).unwrap();
+    let gz = wd.sh("gzip -k syslog.log.1");
+    assert!(gz.status.success());
+    expect_success(&run_as_cron(&script, &[&wd.path("syslog.log.1"), &wd.path("plain")]));
+    expect_success(&run_as_cron(&script, &[&wd.path("syslog.log.1.gz"), &wd.path("gz")]));
+    for f in ["error_message.csv", "user_statistics.csv"] {
+        assert_eq!(read(&wd.path("plain").join(f)), read(&wd.path("gz").join(f)), "{f}");
+    }
+}
+
+#[test]
+fn failed_runs_leave_the_published_report_unchanged() {
+    let wd = Workdir::new("daily-fail");
+    let script = install(&wd);
+    let out_dir = wd.path("www");
+    expect_success(&run_as_cron(&script, &[&repo_root().join("tests/fixtures/syslog.log"), &out_dir]));
+    let before: Vec<Vec<u8>> = PUBLISHED.iter().map(|f| fs::read(out_dir.join(f)).unwrap()).collect();
+    let unchanged = || {
+        for (f, old) in PUBLISHED.iter().zip(&before) {
+            assert_eq!(&fs::read(out_dir.join(f)).unwrap(), old, "{f} changed");
+        }
+        assert_eq!(fs::read_dir(&out_dir).unwrap().count(), PUBLISHED.len());
+    };
+
+    // A missing log.
+    let out = run_as_cron(&script, &[&wd.path("missing.log"), &out_dir]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read log file"), "{out:?}");
+    unchanged();
+
+    // A tool that fails half-way: ticky-count replaced by one that reads a little and dies.
+    let bin = script.parent().unwrap();
+    fs::remove_file(bin.join("ticky-count")).unwrap();
+    fs::write(
+        bin.join("ticky-count"),
+        "#!/bin/sh\nhead -c 10 >/dev/null\necho 'ticky-count: disk on fire' >&2\nexit 1\n",
+    )
+    .unwrap();
+    fs::set_permissions(bin.join("ticky-count"), fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run_as_cron(&script, &[&repo_root().join("tests/fixtures/syslog.log"), &out_dir]);
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("disk on fire") && stderr.contains("unchanged"), "{stderr}");
+    unchanged();
+
+    // A second run while one holds the lock.
+    let out = wd.sh(&format!(
+        "flock {} {} {} {}",
+        out_dir.display(),
+        script.display(),
+        repo_root().join("tests/fixtures/syslog.log").display(),
+        out_dir.display()
+    ));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another run"), "{out:?}");
+    unchanged();
+}
+
+#[test]
+fn missing_tools_are_named() {
+    let wd = Workdir::new("daily-notools");
+    let script = wd.path("ticky-daily");
+    fs::copy(repo_root().join("scripts/daily.sh"), &script).unwrap();
+    let out = run_as_cron(&script, &[&repo_root().join("tests/fixtures/syslog.log"), &wd.path("out")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot find ticky-parse"), "{out:?}");
+}
+
+/// A real nginx serving `root` on a free port of 127.0.0.1, stopped on drop.
+struct Nginx {
+    child: Child,
+    port: u16,
+}
+
+impl Nginx {
+    fn start(wd: &Workdir, root: &Path) -> Nginx {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let prefix = wd.path("nginx");
+        fs::create_dir_all(prefix.join("tmp")).unwrap();
+        let p = prefix.display();
+        let conf = format!(
+            "worker_processes 1;\ndaemon off;\npid {p}/nginx.pid;\nerror_log {p}/error.log;\nevents {{ worker_connections 64; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {p}/tmp/body;\n  proxy_temp_path {p}/tmp/proxy;\n\
+             fastcgi_temp_path {p}/tmp/fastcgi;\n  uwsgi_temp_path {p}/tmp/uwsgi;\n  scgi_temp_path {p}/tmp/scgi;\n\
+             types {{ text/html html; text/csv csv; }}\n  charset utf-8;\n\
+             server {{ listen 127.0.0.1:{port}; root {}; index index.html; }}\n}}\n",
+            root.display()
+        );
+        let conf_path = wd.write("nginx/nginx.conf", conf);
+        let nginx = if Path::new("/usr/sbin/nginx").exists() { "/usr/sbin/nginx" } else { "nginx" };
+        let child = Command::new(nginx)
+            .arg("-e")
+            .arg(prefix.join("error.log"))
+            .arg("-p")
+            .arg(&prefix)
+            .arg("-c")
+            .arg(&conf_path)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start nginx (scripts/test.sh installs it): {e}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not listen: {}",
+                fs::read_to_string(prefix.join("error.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Nginx { child, port }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}/{path}", self.port)
+    }
+
+    /// GET over plain HTTP/1.0: the status line and the body.
+    fn get(&self, path: &str) -> (String, String) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(s, "GET /{path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        let mut response = String::new();
+        s.read_to_string(&mut response).unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        (head.lines().next().unwrap().to_string(), body.to_string())
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        // SIGQUIT would wait for connections; the test is done with them.
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
+}
+
+fn chromium(args: &[&str]) -> Output {
+    let profile = tempdir_for_chromium();
+    let out = Command::new("timeout")
+        .args(["120", "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
+        .args([
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot run chromium (scripts/test.sh installs it)");
+    let _ = fs::remove_dir_all(&profile);
+    assert!(out.status.success(), "chromium failed: {out:?}");
+    out
+}
+
+fn tempdir_for_chromium() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "chromium-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The text of every `<td>` of the first column of each body row in a DOM dump, unescaped.
+fn first_cells(dom: &str) -> Vec<String> {
+    let body = &dom[dom.find("<tbody>").expect("no tbody")..];
+    body.split("<tr>")
+        .skip(1)
+        .map(|row| {
+            let cell = &row[row.find("<td>").unwrap() + 4..];
+            let text = &cell[..cell.find("</td>").unwrap()];
+            text.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
+#[test]
+fn nginx_serves_the_report_and_chromium_shows_hostile_names_as_text() {
+    let wd = Workdir::new("daily-e2e");
+    let script = install(&wd);
+    let hostile = [
+        "<script>alert(1)</script>",
+        "\"quoted\"",
+        "smith, john",
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "<img src=x onerror=alert(2)>",
+    ];
+    let mut log = String::new();
+    for (i, user) in hostile.iter().enumerate() {
+        for _ in 0..=i {
+            log.push_str(&format!("Jan 31 00:0{i}:00 ubuntu.local ticky: ERROR Connection to DB failed ({user})\n"));
+        }
+        log.push_str(&format!("Jan 31 00:0{i}:30 ubuntu.local ticky: INFO Created ticket [#1{i}] ({user})\n"));
+    }
+    let log_path = wd.write("hostile.log", &log);
+    let out_dir = wd.path("www/ticky");
+    expect_success(&run_as_cron(&script, &[&log_path, &out_dir]));
+
+    let nginx = Nginx::start(&wd, &out_dir);
+    for f in PUBLISHED {
+        let (status, body) = nginx.get(f);
+        assert!(status.contains(" 200 "), "{f}: {status}");
+        assert_eq!(body.as_bytes(), fs::read(out_dir.join(f)).unwrap(), "{f}");
+    }
+    let (status, index) = nginx.get("");
+    assert!(status.contains(" 200 ") && index.contains("ticky daily report"), "{status}");
+
+    let shots = repo_root().join("target/e2e");
+    fs::create_dir_all(&shots).unwrap();
+    let dom = String::from_utf8(chromium(&["--dump-dom", &nginx.url("user_statistics.html")]).stdout).unwrap();
+    let mut expected: Vec<String> = hostile.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(first_cells(&dom), expected, "{dom}");
+    assert!(!dom.contains("<script>") && !dom.contains("<img"), "markup from the log became elements: {dom}");
+    assert!(dom.contains("<th scope=\"col\">Username</th>"), "{dom}");
+
+    let dom = String::from_utf8(chromium(&["--dump-dom", &nginx.url("error_message.html")]).stdout).unwrap();
+    assert_eq!(first_cells(&dom), ["Connection to DB failed"]);
+    assert!(dom.contains("<span>15</span>"), "{dom}");
+
+    for page in ["index", "error_message", "user_statistics"] {
+        let png = shots.join(format!("{page}.png"));
+        let _ = fs::remove_file(&png);
+        chromium(&[
+            "--window-size=1000,800",
+            &format!("--screenshot={}", png.display()),
+            &nginx.url(&format!("{page}.html")),
+        ]);
+        assert!(fs::metadata(&png).map(|m| m.len() > 1000).unwrap_or(false), "no screenshot {}", png.display());
+    }
+}
