@@ -183,14 +183,15 @@ fn merge(opts: &CountOptions, paths: &[String], out: &mut impl Write) -> Result<
     let mut key = Vec::new();
     for path in paths {
         let input = input::open(path)?;
-        let mut reader = CsvReader::new(input.reader, &input.name);
+        let input_name = input.name.clone();
+        let mut reader = CsvReader::new(input.buffered(), &input_name);
         let Some(_) = reader.read_row(&mut row)? else { continue };
         match &first {
             None => {
                 nkeys = if opts.by.is_empty() { row.len().saturating_sub(1) } else { opts.by.len() };
                 if nkeys == 0 || nkeys >= row.len() {
                     return Err(Error::input(
-                        &input.name,
+                        &input_name,
                         1,
                         format!(
                             "the header has {} column{}: a count needs at least one key column and one count column",
@@ -200,11 +201,11 @@ fn merge(opts: &CountOptions, paths: &[String], out: &mut impl Write) -> Result<
                     ));
                 }
                 counter = Counter::new(row.len() - nkeys);
-                first = Some((input.name.clone(), row.clone()));
+                first = Some((input_name.clone(), row.clone()));
             }
             Some((name, header)) if *header != row => {
                 return Err(Error::input(
-                    &input.name,
+                    &input_name,
                     1,
                     format!(
                         "header differs from the one in {name}: counts can only merge with counts of the same columns"
@@ -217,7 +218,7 @@ fn merge(opts: &CountOptions, paths: &[String], out: &mut impl Write) -> Result<
             let width = first.as_ref().map_or(0, |(_, h)| h.len());
             if row.len() != width {
                 return Err(Error::input(
-                    &input.name,
+                    &input_name,
                     number,
                     format!("row has {} fields but the header has {width}", row.len()),
                 ));
@@ -229,7 +230,7 @@ fn merge(opts: &CountOptions, paths: &[String], out: &mut impl Write) -> Result<
             for (col, field) in row.iter().skip(nkeys).enumerate() {
                 let n = parse_count(field).ok_or_else(|| {
                     Error::input(
-                        &input.name,
+                        &input_name,
                         number,
                         format!("count {:?} is not a whole number", String::from_utf8_lossy(field)),
                     )

@@ -170,14 +170,15 @@ pub fn read_table(inputs: Vec<Input>) -> Result<Option<(Row, Vec<Row>)>> {
     let mut rows = Vec::new();
     let mut row = Row::default();
     for input in inputs {
-        let mut reader = CsvReader::new(input.reader, &input.name);
+        let input_name = input.name.clone();
+        let mut reader = CsvReader::new(input.buffered(), &input_name);
         if reader.read_row(&mut row)?.is_none() {
             continue;
         }
         match &header {
-            None => header = Some((input.name.clone(), row.clone())),
+            None => header = Some((input_name.clone(), row.clone())),
             Some((name, h)) if *h != row => {
-                return Err(Error::input(&input.name, 1, format!("header differs from the one in {name}")));
+                return Err(Error::input(&input_name, 1, format!("header differs from the one in {name}")));
             }
             Some(_) => {}
         }
@@ -185,7 +186,7 @@ pub fn read_table(inputs: Vec<Input>) -> Result<Option<(Row, Vec<Row>)>> {
         while let Some(line) = reader.read_row(&mut row)? {
             if row.len() != width {
                 return Err(Error::input(
-                    &input.name,
+                    &input_name,
                     line,
                     format!("row has {} fields but the header has {width}", row.len()),
                 ));

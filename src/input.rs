@@ -3,8 +3,10 @@
 //! Each tool reads the files named on its command line, or standard input when none (or `-`) is
 //! named. Lines are returned without their `\n` or `\r\n`; a missing final newline is normal.
 
+use bstr::ByteSlice;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
+
 use std::time::SystemTime;
 
 use crate::error::{Error, Result};
@@ -16,7 +18,8 @@ const INPUT_BUFFER: usize = 256 * 1024;
 /// time (standard input has none).
 pub struct Input {
     pub name: String,
-    pub reader: Box<dyn BufRead>,
+    /// Unbuffered: [`LineReader`] reads large blocks itself; CSV readers wrap it in a `BufReader`.
+    pub reader: Box<dyn Read>,
     pub modified: Option<SystemTime>,
 }
 
@@ -32,11 +35,7 @@ pub fn names_or_stdin(paths: Vec<String>) -> Vec<String> {
 /// Opens one input. A missing file, a directory or an unreadable file is an error that names it.
 pub fn open(path: &str) -> Result<Input> {
     if path == "-" {
-        return Ok(Input {
-            name: "<stdin>".to_string(),
-            reader: Box::new(BufReader::with_capacity(INPUT_BUFFER, io::stdin())),
-            modified: None,
-        });
+        return Ok(Input { name: "<stdin>".to_string(), reader: Box::new(io::stdin()), modified: None });
     }
     let cannot = |e| Error::io(format!("cannot open {path}"), e);
     let file = File::open(path).map_err(cannot)?;
@@ -44,11 +43,7 @@ pub fn open(path: &str) -> Result<Input> {
     if meta.is_dir() {
         return Err(Error::Failed(format!("{path}: is a directory, not a file")));
     }
-    Ok(Input {
-        name: path.to_string(),
-        reader: Box::new(BufReader::with_capacity(INPUT_BUFFER, file)),
-        modified: meta.modified().ok(),
-    })
+    Ok(Input { name: path.to_string(), reader: Box::new(file), modified: meta.modified().ok() })
 }
 
 /// Opens every input before any is read, so that a missing file fails the run before any work.
@@ -56,36 +51,71 @@ pub fn open_all(paths: &[String]) -> Result<Vec<Input>> {
     paths.iter().map(|p| open(p)).collect()
 }
 
-/// Reads lines into one reused buffer, counting them.
+/// Reads lines straight out of large reads into one buffer of its own: a line is copied only when
+/// it straddles two reads, so the hot path neither copies nor allocates. The buffer grows to hold
+/// the longest line.
 pub struct LineReader<R> {
     reader: R,
     name: String,
     buf: Vec<u8>,
+    /// The unread bytes are `buf[start..end]`.
+    start: usize,
+    end: usize,
+    eof: bool,
     line: u64,
 }
 
-impl<R: BufRead> LineReader<R> {
+impl<R: Read> LineReader<R> {
     pub fn new(reader: R, name: &str) -> LineReader<R> {
-        LineReader { reader, name: name.to_string(), buf: Vec::with_capacity(1024), line: 0 }
+        LineReader { reader, name: name.to_string(), buf: vec![0; INPUT_BUFFER], start: 0, end: 0, eof: false, line: 0 }
     }
 
-    /// The next line's 1-based number and its bytes without the terminator, or `None` at the end
-    /// of the input.
+    /// The next line's 1-based number and its bytes without the `\n` or `\r\n`, or `None` at the
+    /// end of the input.
     pub fn next_line(&mut self) -> Result<Option<(u64, &[u8])>> {
-        self.buf.clear();
-        let n =
-            self.reader.read_until(b'\n', &mut self.buf).map_err(|e| Error::io(format!("reading {}", self.name), e))?;
-        if n == 0 {
-            return Ok(None);
-        }
+        let mut searched = self.start;
+        let (line_start, line_end) = loop {
+            if let Some(i) = self.buf[searched..self.end].find_byte(b'\n') {
+                let (start, end) = (self.start, searched + i);
+                self.start = end + 1;
+                break (start, end);
+            }
+            if self.eof {
+                if self.start == self.end {
+                    return Ok(None);
+                }
+                let (start, end) = (self.start, self.end);
+                self.start = self.end;
+                break (start, end);
+            }
+            searched = self.fill()?;
+        };
         self.line += 1;
-        let mut line = &self.buf[..];
-        if let Some(rest) = line.strip_suffix(b"\n") {
-            line = rest.strip_suffix(b"\r").unwrap_or(rest);
-        } else if let Some(rest) = line.strip_suffix(b"\r") {
-            line = rest;
+        let line = &self.buf[line_start..line_end];
+        Ok(Some((self.line, line.strip_suffix(b"\r").unwrap_or(line))))
+    }
+
+    /// Moves the unread bytes to the front (growing the buffer when they fill it) and reads more.
+    /// Returns where the new bytes start, so the search for a newline need not start over.
+    fn fill(&mut self) -> Result<usize> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
         }
-        Ok(Some((self.line, line)))
+        if self.end == self.buf.len() {
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        let searched = self.end;
+        loop {
+            match self.reader.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(format!("reading {}", self.name), e)),
+            }
+            return Ok(searched);
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -93,9 +123,9 @@ impl<R: BufRead> LineReader<R> {
     }
 }
 
-/// Reads the whole of a reader, with the input's name in any error.
-pub fn read_all(mut reader: impl Read, name: &str) -> Result<Vec<u8>> {
-    let mut data = Vec::new();
-    reader.read_to_end(&mut data).map_err(|e| Error::io(format!("reading {name}"), e))?;
-    Ok(data)
+impl Input {
+    /// The reader with a buffer in front, for readers that take a byte or a line at a time.
+    pub fn buffered(self) -> BufReader<Box<dyn Read>> {
+        BufReader::with_capacity(INPUT_BUFFER, self.reader)
+    }
 }

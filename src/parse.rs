@@ -2,9 +2,10 @@
 //! understood are tallied for a summary.
 
 use std::fmt;
-use std::io::{BufRead, Write};
+use std::io::{Read, Write};
 use std::time::SystemTime;
 
+use crate::cli;
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::record::{self, Understanding, Year};
@@ -84,25 +85,25 @@ impl fmt::Display for Summary {
 /// Parses every input in turn into `out`. Records carry a `file` key when there are several inputs.
 pub fn run(opts: &ParseOptions, paths: &[String], out: &mut impl Write) -> Result<Summary> {
     let mut summary = Summary { several_files: paths.len() > 1, ..Summary::default() };
-    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut buf = Vec::with_capacity(2 * cli::OUTPUT_BUFFER);
     for path in paths {
         let input = input::open(path)?;
-        let year = match opts.year {
+        let mut year = match opts.year {
             Some(y) => Year::Fixed(y),
             None => Year::Guess(YearGuess::new(time::unix_seconds(input.modified.unwrap_or_else(SystemTime::now)))),
         };
         let file = summary.several_files.then_some(input.name.as_str());
-        parse_stream(input.reader, &input.name, file, year, &mut buf, out, &mut summary)?;
+        parse_stream(input.reader, &input.name, file, &mut year, &mut buf, out, &mut summary)?;
     }
     out.flush().map_err(Error::output)?;
     Ok(summary)
 }
 
 fn parse_stream(
-    reader: impl BufRead,
+    reader: impl Read,
     name: &str,
     file: Option<&str>,
-    year: Year,
+    year: &mut Year,
     buf: &mut Vec<u8>,
     out: &mut impl Write,
     summary: &mut Summary,
@@ -113,7 +114,8 @@ fn parse_stream(
         buf.push(b'\n');
         summary.lines += 1;
         summary.record(name, number, understood);
-        if buf.len() >= 60 * 1024 {
+        // At least the output buffer's size, so that it passes the chunk on without copying.
+        if buf.len() >= cli::OUTPUT_BUFFER {
             out.write_all(buf).map_err(Error::output)?;
             buf.clear();
         }

@@ -1,8 +1,6 @@
 //! The JSON record of `ticky-parse`: one object per input line, keys in the order DESIGN.md lists
 //! them, written straight into a reused byte buffer.
 
-use std::io::Write;
-
 use crate::syslog::{self, Header, Payload, PayloadProblem, Timestamp};
 use crate::time::YearGuess;
 
@@ -27,7 +25,13 @@ pub enum Year {
 
 /// Appends the JSON record of one line (without a newline) to `out` and says how well the line was
 /// understood.
-pub fn write_record(out: &mut Vec<u8>, file: Option<&str>, line_number: u64, line: &[u8], year: Year) -> Understanding {
+pub fn write_record(
+    out: &mut Vec<u8>,
+    file: Option<&str>,
+    line_number: u64,
+    line: &[u8],
+    year: &mut Year,
+) -> Understanding {
     out.push(b'{');
     if let Some(file) = file {
         out.extend_from_slice(b"\"file\":");
@@ -55,16 +59,23 @@ pub fn write_record(out: &mut Vec<u8>, file: Option<&str>, line_number: u64, lin
     understood
 }
 
-fn write_header(out: &mut Vec<u8>, h: &Header<'_>, year: Year) {
+fn write_header(out: &mut Vec<u8>, h: &Header<'_>, year: &mut Year) {
     match h.time {
         Timestamp::Bsd(t) => {
             let year = match year {
-                Year::Fixed(y) => y,
+                Year::Fixed(y) => *y,
                 Year::Guess(guess) => guess.year(&t),
             };
             out.extend_from_slice(b",\"time\":\"");
-            // Years outside 0..=9999 cannot come from a guess near the present or from `--year`.
-            let _ = write!(out, "{year:04}-");
+            // `--year` and a guess near the present are both within 1..=9999.
+            let y = year.clamp(0, 9999) as u16;
+            out.extend_from_slice(&[
+                b'0' + (y / 1000) as u8,
+                b'0' + (y / 100 % 10) as u8,
+                b'0' + (y / 10 % 10) as u8,
+                b'0' + (y % 10) as u8,
+                b'-',
+            ]);
             for (n, sep) in [(t.month, b'-'), (t.day, b'T'), (t.hour, b':'), (t.minute, b':'), (t.second, b'"')] {
                 out.extend_from_slice(&[b'0' + n / 10, b'0' + n % 10, sep]);
             }
@@ -149,8 +160,18 @@ fn write_str_body(out: &mut Vec<u8>, s: &[u8]) {
 fn escape_valid(out: &mut Vec<u8>, s: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut start = 0;
-    for (i, &c) in s.iter().enumerate() {
+    let mut i = 0;
+    while i < s.len() {
+        // Most text needs no escape: skip it eight bytes at a time.
+        if let Some(word) = s.get(i..i + 8) {
+            if !needs_escape(u64::from_le_bytes(word.try_into().unwrap())) {
+                i += 8;
+                continue;
+            }
+        }
+        let c = s[i];
         if c >= 0x20 && c != b'"' && c != b'\\' {
+            i += 1;
             continue;
         }
         out.extend_from_slice(&s[start..i]);
@@ -162,9 +183,21 @@ fn escape_valid(out: &mut Vec<u8>, s: &[u8]) {
             b'\t' => out.extend_from_slice(b"\\t"),
             _ => out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(c >> 4)], HEX[usize::from(c & 15)]]),
         }
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     out.extend_from_slice(&s[start..]);
+}
+
+/// Whether any of eight bytes is a control character, `"` or `\\` (bit tricks from "Bit Twiddling
+/// Hacks": a byte is zero after XOR with the one sought; a byte below 0x20 borrows when 0x20 is
+/// subtracted). May report a byte of 0x80 or more as well, which the caller then checks by itself.
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\'))) | below_space) != 0
 }
 
 #[cfg(test)]
@@ -173,7 +206,7 @@ mod tests {
 
     fn record(line: &[u8]) -> (String, Understanding) {
         let mut out = Vec::new();
-        let u = write_record(&mut out, None, 7, line, Year::Fixed(2025));
+        let u = write_record(&mut out, None, 7, line, &mut Year::Fixed(2025));
         (String::from_utf8(out).unwrap(), u)
     }
 
@@ -194,6 +227,20 @@ mod tests {
         let (json, u) = record(b"Jan 31 23:35:40 ubuntu.local ticky: INFO Created ticket [#5896] (mcintosh");
         assert_eq!(u, Understanding::TickyNoUser);
         assert!(!json.contains("\"user\"") && !json.contains("\"level\""), "{json}");
+    }
+
+    #[test]
+    fn escaping_finds_specials_at_every_offset() {
+        for special in [b'"', b'\\', b'\n', 0u8, 0x1f, 0x7f, 0xc3] {
+            for at in 0..20 {
+                let mut s = b"abcdefghijklmnopqrstu".to_vec();
+                s[at] = special;
+                let mut out = Vec::new();
+                write_str(&mut out, &s);
+                let expected = serde_json::to_string(&String::from_utf8_lossy(&s)).unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), expected, "{special:#x} at {at}");
+            }
+        }
     }
 
     #[test]

@@ -77,11 +77,14 @@ pub fn run(keys: &[SortKey], paths: &[String], out: &mut impl Write) -> Result<(
         return Err(Error::usage("--by COL[:MODS] is required"));
     }
     let Some(first) = paths.first() else { return Ok(()) };
-    let mut first = input::open(first)?;
-    let start = first.reader.fill_buf().map_err(|e| Error::io(format!("reading {}", first.name), e))?;
+    let first = input::open(first)?;
+    let name = first.name.clone();
+    let mut reader = first.buffered();
+    let start = reader.fill_buf().map_err(|e| Error::io(format!("reading {name}"), e))?;
     let json = start.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{');
-    // The first input is read from where it stands: standard input cannot be opened twice.
-    let mut inputs = vec![first];
+    // The first input goes on from where it stands, its buffer and all: standard input cannot be
+    // opened twice.
+    let mut inputs = vec![input::Input { name, reader: Box::new(reader), modified: None }];
     for path in &paths[1..] {
         inputs.push(input::open(path)?);
     }

@@ -216,7 +216,7 @@ pub fn parse_payload(message: &[u8]) -> Result<Payload<'_>, PayloadProblem> {
         b"ERROR" => Level::Error,
         _ => return Err(PayloadProblem::NoLevel),
     };
-    let body = rest.trim_end_with(|c| c == ' ' || c == '\t');
+    let body = trim_end(rest, b" \t");
     let inner = body.strip_suffix(b")").ok_or(PayloadProblem::NoUser)?;
     let (text, user) = match inner.rfind(b" (") {
         Some(open) => (&inner[..open], &inner[open + 2..]),
@@ -226,11 +226,11 @@ pub fn parse_payload(message: &[u8]) -> Result<Payload<'_>, PayloadProblem> {
     if user.is_empty() {
         return Err(PayloadProblem::NoUser);
     }
-    let text = text.trim_with(|c| c == ' ');
+    let text = trim_start(trim_end(text, b" "), b" ");
     let (ticket, text) = match find_ticket(text) {
         Some((ticket, start, end)) if level == Level::Info => {
-            let before = text[..start].trim_end_with(|c| c == ' ');
-            let after = text[end..].trim_start_with(|c| c == ' ');
+            let before = trim_end(&text[..start], b" ");
+            let after = trim_start(&text[end..], b" ");
             (Some(ticket), (before, after))
         }
         Some((ticket, _, _)) => (Some(ticket), (text, &b""[..])),
@@ -239,11 +239,35 @@ pub fn parse_payload(message: &[u8]) -> Result<Payload<'_>, PayloadProblem> {
     Ok(Payload { level, text, ticket, user })
 }
 
+fn trim_end<'a>(mut b: &'a [u8], chars: &[u8]) -> &'a [u8] {
+    while let [rest @ .., last] = b {
+        if !chars.contains(last) {
+            break;
+        }
+        b = rest;
+    }
+    b
+}
+
+fn trim_start<'a>(mut b: &'a [u8], chars: &[u8]) -> &'a [u8] {
+    while let [first, rest @ ..] = b {
+        if !chars.contains(first) {
+            break;
+        }
+        b = rest;
+    }
+    b
+}
+
 /// The first `[#N]` in `text`: the ticket number and where the brackets start and end.
 fn find_ticket(text: &[u8]) -> Option<(u64, usize, usize)> {
     let mut from = 0;
-    while let Some(i) = text[from..].find(b"[#") {
+    while let Some(i) = text[from..].find_byte(b'[') {
         let start = from + i;
+        if text.get(start + 1) != Some(&b'#') {
+            from = start + 1;
+            continue;
+        }
         let digits = &text[start + 2..];
         let n = digits.iter().take_while(|c| c.is_ascii_digit()).count();
         if digits.get(n) == Some(&b']') {

@@ -82,14 +82,39 @@ impl BsdTime {
 pub struct YearGuess {
     limit: i64,
     reference_year: i64,
+    /// The year of the last month and day looked up, kept when every second of that day gets the
+    /// same year: consecutive lines of a log mostly share their day.
+    last_day: Option<(u8, u8, i64)>,
 }
 
 impl YearGuess {
     pub fn new(reference: i64) -> YearGuess {
-        YearGuess { limit: reference + 86_400, reference_year: year_of_days(reference.div_euclid(86_400)) }
+        YearGuess {
+            limit: reference + 86_400,
+            reference_year: year_of_days(reference.div_euclid(86_400)),
+            last_day: None,
+        }
     }
 
-    pub fn year(&self, t: &BsdTime) -> i64 {
+    pub fn year(&mut self, t: &BsdTime) -> i64 {
+        if let Some((month, day, year)) = self.last_day {
+            if (month, day) == (t.month, t.day) {
+                return year;
+            }
+        }
+        let year = self.compute(t);
+        // Every second of the day gets this year when the whole day falls before the limit in this
+        // year and after it in the next.
+        let start_of_day = BsdTime { hour: 0, minute: 0, second: 0, ..*t };
+        let end_of_day = BsdTime { hour: 23, minute: 59, second: 60, ..*t };
+        let same_all_day = end_of_day.seconds_in(year) <= self.limit
+            && t.day <= days_in_month(year + 1, t.month)
+            && start_of_day.seconds_in(year + 1) > self.limit;
+        self.last_day = same_all_day.then_some((t.month, t.day, year));
+        year
+    }
+
+    fn compute(&self, t: &BsdTime) -> i64 {
         // February 29th exists only in leap years, so look back up to eight years for one.
         for year in (self.reference_year - 8..=self.reference_year + 1).rev() {
             if t.day <= days_in_month(year, t.month) && t.seconds_in(year) <= self.limit {
@@ -173,23 +198,26 @@ mod tests {
 
     #[test]
     fn year_turns_over_at_new_year() {
-        let guess = YearGuess::new(at(2026, 1, 2, 3));
+        let mut guess = YearGuess::new(at(2026, 1, 2, 3));
         assert_eq!(guess.year(&bsd(12, 31, 23)), 2025);
         assert_eq!(guess.year(&bsd(1, 2, 1)), 2026);
-        // One day ahead of the reference is tolerated, two are not.
+        // One day ahead of the reference is tolerated, two are not; within the day that is one day
+        // ahead, the hour decides, whatever was looked up before.
+        assert_eq!(guess.year(&bsd(1, 3, 2)), 2026);
+        assert_eq!(guess.year(&bsd(1, 3, 4)), 2025);
         assert_eq!(guess.year(&bsd(1, 3, 2)), 2026);
         assert_eq!(guess.year(&bsd(1, 4, 12)), 2025);
     }
 
     #[test]
     fn february_29th_finds_a_leap_year() {
-        let guess = YearGuess::new(at(2026, 6, 1, 0));
+        let mut guess = YearGuess::new(at(2026, 6, 1, 0));
         assert_eq!(guess.year(&bsd(2, 29, 0)), 2024);
     }
 
     #[test]
     fn late_december_reference_allows_next_day() {
-        let guess = YearGuess::new(at(2025, 12, 31, 23));
+        let mut guess = YearGuess::new(at(2025, 12, 31, 23));
         assert_eq!(guess.year(&bsd(1, 1, 0)), 2026);
         assert_eq!(guess.year(&bsd(12, 31, 0)), 2025);
     }

@@ -68,34 +68,68 @@ fn every_help_option_is_in_the_man_page() {
 fn every_tool_has_version_and_rejects_unknown_options() {
     let wd = Workdir::new("docs-version");
     for tool in TOOLS {
-        assert_eq!(String::from_utf8(wd.stdout(wd.command(tool).arg("--version"), "")).unwrap(), format!("{tool} 0.1.0\n"));
+        assert_eq!(
+            String::from_utf8(wd.stdout(wd.command(tool).arg("--version"), "")).unwrap(),
+            format!("{tool} 0.1.0\n")
+        );
         let stderr = wd.fails(wd.command(tool).arg("--frobnicate"), "", 2);
-        assert_eq!(stderr, format!("{tool}: invalid option '--frobnicate'\nTry '{tool} --help' for more information.\n"));
+        assert_eq!(
+            stderr,
+            format!("{tool}: invalid option '--frobnicate'\nTry '{tool} --help' for more information.\n")
+        );
     }
 }
 
 #[test]
 fn man_renders_and_install_gives_working_commands() {
     let wd = Workdir::new("docs-install");
-    let rendered = Command::new("man").arg("-l").arg(repo_root().join("man/ticky-count.1")).env("MANPAGER", "cat").env("MANWIDTH", "80").output().expect("man is needed: scripts/test.sh installs man-db");
+    let rendered = Command::new("man")
+        .arg("-l")
+        .arg(repo_root().join("man/ticky-count.1"))
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "80")
+        .output()
+        .expect("man is needed: scripts/test.sh installs man-db");
     let text = String::from_utf8_lossy(&rendered.stdout);
     assert!(rendered.status.success() && text.contains("ticky-count - count JSON Lines records per key"), "{text}");
 
     let prefix = wd.path("prefix");
     let build = bin_path("ticky-parse").parent().unwrap().to_path_buf();
-    let out = Command::new(repo_root().join("scripts/install.sh")).arg(&prefix).env("TICKY_BUILD_DIR", &build).output().unwrap();
+    let out = Command::new(repo_root().join("scripts/install.sh"))
+        .arg(&prefix)
+        .env("TICKY_BUILD_DIR", &build)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "install.sh: {}", String::from_utf8_lossy(&out.stderr));
 
-    let man = Command::new("man").arg("-M").arg(prefix.join("share/man")).arg("ticky-count").env("MANPAGER", "cat").output().unwrap();
+    let man = Command::new("man")
+        .arg("-M")
+        .arg(prefix.join("share/man"))
+        .arg("ticky-count")
+        .env("MANPAGER", "cat")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&man.stdout).contains("--merge"), "man ticky-count: {man:?}");
-    let man = Command::new("man").arg("-M").arg(prefix.join("share/man")).args(["8", "ticky-daily"]).env("MANPAGER", "cat").output().unwrap();
+    let man = Command::new("man")
+        .arg("-M")
+        .arg(prefix.join("share/man"))
+        .args(["8", "ticky-daily"])
+        .env("MANPAGER", "cat")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&man.stdout).contains("crontab"), "man ticky-daily: {man:?}");
 
     // The installed daily script finds the installed tools and sample log, from anywhere.
     let path = format!("{}:/usr/bin:/bin", prefix.join("bin").display());
     let run_dir = wd.path("run");
     fs::create_dir_all(&run_dir).unwrap();
-    let daily = Command::new("env").arg("-i").arg(format!("PATH={path}")).arg("ticky-daily").current_dir(&run_dir).output().unwrap();
+    let daily = Command::new("env")
+        .arg("-i")
+        .arg(format!("PATH={path}"))
+        .arg("ticky-daily")
+        .current_dir(&run_dir)
+        .output()
+        .unwrap();
     assert!(daily.status.success(), "ticky-daily: {daily:?}");
     let errors = fs::read_to_string(run_dir.join("ticky-report/error_message.csv")).unwrap();
     assert!(errors.starts_with("Error,Count\nTimeout while retrieving information,15\n"), "{errors}");
