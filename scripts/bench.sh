@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The benchmark: ticky against the tools a sysadmin would use instead, on one generated log.
+#
+#   scripts/bench.sh [LINES]      (default 6000000; BENCH_RUNS=N repetitions, default 3)
+#
+# Generates, once and cached under target/bench/, a deterministic syslog with ticky-gen (mostly
+# ticky lines, some with ticky[pid]:, other daemons mixed in), then times side by side, the median
+# of BENCH_RUNS runs each:
+#   ticky-parse alone, the design card's pipeline (ticky-parse | ticky-count --by error), the whole
+#   daily report (scripts/daily.sh), a careful mawk script and grep|sed|sort|uniq -c|sort -rn
+#   computing the same ranking, and wc -l as the floor of reading the bytes;
+# and the peak memory (RSS) of each ticky tool. It checks that every contender computed the same
+# ranking, prints a table and writes it to target/bench.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+lines=${1:-6000000}
+runs=${BENCH_RUNS:-3}
+for tool in mawk /usr/bin/time; do
+    command -v "$tool" >/dev/null || { echo "bench.sh: $tool is needed (Debian: apt-get install mawk time)" >&2; exit 1; }
+done
+
+cargo build --release --quiet
+bin=$PWD/target/release
+work=$PWD/target/bench
+mkdir -p "$work"
+log=$work/syslog-$lines.log
+if [ ! -s "$log" ]; then
+    echo "bench.sh: generating $log" >&2
+    "$bin/ticky-gen" --lines "$lines" --seed 42 >"$log.tmp"
+    mv "$log.tmp" "$log"
+fi
+bytes=$(stat -c %s "$log")
+# Read it once so that every contender finds it in the page cache.
+cat "$log" >/dev/null
+
+cat >"$work/rank.awk" <<'AWK'
+# The error ranking: ERROR lines of the ticky program (with or without [pid]), user removed.
+{
+    i = index($0, " ticky: ERROR ")
+    if (i) { msg = substr($0, i + 14) }
+    else if (match($0, / ticky\[[0-9]+\]: ERROR /)) { msg = substr($0, RSTART + RLENGTH) }
+    else next
+    # The user is the final parenthesised group, from the last " (".
+    n = length(msg)
+    if (substr(msg, n, 1) != ")") next
+    j = 0; rest = msg
+    while ((k = index(rest, " (")) > 0) { j += k + 1; rest = substr(rest, k + 2) }
+    if (j == 0) next
+    count[substr(msg, 1, j - 2)]++
+}
+END { for (m in count) print m "," count[m] }
+AWK
+
+# name :: command (run by bash -c with $LOG, $BIN and $WORK set; stdout is the ranking or nothing)
+contenders=(
+    "wc -l (reading the bytes) :: wc -l \"\$LOG\" >/dev/null"
+    "ticky-parse > /dev/null :: \"\$BIN/ticky-parse\" \"\$LOG\" >/dev/null"
+    "ticky-parse | ticky-count --by error :: \"\$BIN/ticky-parse\" \"\$LOG\" | \"\$BIN/ticky-count\" --by error"
+    "scripts/daily.sh (whole report) :: scripts/daily.sh \"\$LOG\" \"\$WORK/report\" >/dev/null && cat \"\$WORK/report/error_message.csv\""
+    "mawk script | sort :: mawk -f \"\$WORK/rank.awk\" \"\$LOG\" | sort -t, -k2,2nr -k1,1"
+    "grep | sed | sort | uniq -c | sort -rn :: grep -E ' ticky(\[[0-9]+\])?: ERROR ' \"\$LOG\" | sed -E 's/.* ticky(\[[0-9]+\])?: ERROR //; s/ \([^()]*\)\$//' | LC_ALL=C sort | uniq -c | sort -rn | awk '{ n = \$1; sub(/^ *[0-9]+ /, \"\"); print \$0 \",\" n }'"
+)
+
+export LOG=$log BIN=$bin WORK=$work
+calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+declare -A seconds
+reference=""
+for entry in "${contenders[@]}"; do
+    name=${entry%% :: *}
+    cmd=${entry#* :: }
+    times=()
+    for ((r = 0; r < runs; r++)); do
+        start=$(date +%s.%N)
+        bash -o pipefail -c "$cmd" >"$work/out.txt"
+        end=$(date +%s.%N)
+        times+=("$(calc "$end - $start")")
+    done
+    seconds[$name]=$(printf '%s\n' "${times[@]}" | median)
+    # The ranking, without header, as "message,count" lines in a fixed order, must be the same for all.
+    if [ -s "$work/out.txt" ]; then
+        ranking=$(grep -v '^[Ee]rror,[Cc]ount$' "$work/out.txt" | LC_ALL=C sort)
+        if [ -z "$reference" ]; then
+            reference=$ranking
+        elif [ "$ranking" != "$reference" ]; then
+            echo "bench.sh: $name computed a different ranking:" >&2
+            diff <(echo "$reference") <(echo "$ranking") >&2 || true
+            exit 1
+        fi
+    fi
+    echo "bench.sh: $name: ${seconds[$name]} s" >&2
+done
+
+# Peak memory of each tool on its own input.
+"$bin/ticky-parse" "$log" >"$work/records.jsonl"
+"$bin/ticky-count" --by error --header Error,Count "$work/records.jsonl" >"$work/errors.csv"
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+rss_parse=$(rss "$bin/ticky-parse" "$log")
+rss_count=$(rss "$bin/ticky-count" --by error "$work/records.jsonl")
+rss_pivot=$(rss "$bin/ticky-count" --by user --pivot level --columns INFO,ERROR "$work/records.jsonl")
+rss_sort=$(rss "$bin/ticky-sort" --by Count:nr "$work/errors.csv")
+rss_html=$(rss "$bin/ticky-html" "$work/errors.csv")
+rm -f "$work/records.jsonl"
+
+mb=$(calc "$bytes / 1000000")
+card=${seconds["ticky-parse | ticky-count --by error"]}
+mawk_s=${seconds["mawk script | sort"]}
+{
+    printf 'ticky benchmark, %s, %s cores, %s\n' "$(date -u '+%Y-%m-%d')" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+    printf 'log: %d lines, %.0f MB (ticky-gen --seed 42); median of %d runs\n\n' "$lines" "$mb" "$runs"
+    printf '%-42s %9s %10s\n' "command" "seconds" "MB/s"
+    for entry in "${contenders[@]}"; do
+        name=${entry%% :: *}
+        printf '%-42s %9.2f %10.0f\n' "$name" "${seconds[$name]}" "$(calc "$mb / ${seconds[$name]}")"
+    done
+    printf '\ncard pipeline vs mawk: %.1fx faster (target 4x)\n' "$(calc "$mawk_s / $card")"
+    printf 'daily.sh vs card pipeline: %.2fx the time (target under 2x)\n' "$(calc "${seconds["scripts/daily.sh (whole report)"]} / $card")"
+    printf '\npeak RSS (target under 32 MB each)\n'
+    printf '  ticky-parse                  %6.1f MB\n' "$(calc "$rss_parse / 1024")"
+    printf '  ticky-count --by error       %6.1f MB\n' "$(calc "$rss_count / 1024")"
+    printf '  ticky-count --pivot          %6.1f MB\n' "$(calc "$rss_pivot / 1024")"
+    printf '  ticky-sort (the ranking)     %6.1f MB\n' "$(calc "$rss_sort / 1024")"
+    printf '  ticky-html (the ranking)     %6.1f MB\n' "$(calc "$rss_html / 1024")"
+} | tee target/bench.txt
