@@ -162,18 +162,14 @@ fn escape_valid(out: &mut Vec<u8>, s: &[u8]) {
     let mut start = 0;
     let mut i = 0;
     while i < s.len() {
-        // Most text needs no escape: skip it eight bytes at a time.
-        if let Some(word) = s.get(i..i + 8) {
-            if !needs_escape(u64::from_le_bytes(word.try_into().unwrap())) {
-                i += 8;
-                continue;
-            }
-        }
-        let c = s[i];
-        if c >= 0x20 && c != b'"' && c != b'\\' {
-            i += 1;
+        // Jump to the next byte that needs an escape, eight bytes at a time.
+        let marks = special_bytes(word_at(s, i));
+        if marks == 0 {
+            i += 8;
             continue;
         }
+        i += (marks.trailing_zeros() / 8) as usize;
+        let Some(&c) = s.get(i) else { break };
         out.extend_from_slice(&s[start..i]);
         match c {
             b'"' => out.extend_from_slice(b"\\\""),
@@ -189,15 +185,32 @@ fn escape_valid(out: &mut Vec<u8>, s: &[u8]) {
     out.extend_from_slice(&s[start..]);
 }
 
-/// Whether any of eight bytes is a control character, `"` or `\\` (bit tricks from "Bit Twiddling
-/// Hacks": a byte is zero after XOR with the one sought; a byte below 0x20 borrows when 0x20 is
-/// subtracted). May report a byte of 0x80 or more as well, which the caller then checks by itself.
-fn needs_escape(w: u64) -> bool {
+/// The bytes of `s` from `at` on, eight at a time: a little-endian word, padded past the end with
+/// quotes, which [`special_bytes`] marks, so that a scan always stops at the end.
+#[inline]
+pub(crate) fn word_at(s: &[u8], at: usize) -> u64 {
+    match s.get(at..at + 8) {
+        Some(w) => u64::from_le_bytes(w.try_into().unwrap()),
+        None => {
+            let mut w = [b'"'; 8];
+            let rest = s.get(at..).unwrap_or_default();
+            w[..rest.len()].copy_from_slice(rest);
+            u64::from_le_bytes(w)
+        }
+    }
+}
+
+/// Marks (with its high bit) each byte of a word that is a control character, `"` or `\\`. Bit
+/// tricks from "Bit Twiddling Hacks": a byte is zero after XOR with the one sought; a byte below
+/// 0x20 borrows when 0x20 is subtracted. A borrow can only spill upwards, so the lowest mark is
+/// always exact: `trailing_zeros() / 8` is the index of the first such byte.
+#[inline]
+pub(crate) fn special_bytes(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let zero_of = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
     let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    (has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\'))) | below_space) != 0
+    zero_of(w ^ (ONES * u64::from(b'"'))) | zero_of(w ^ (ONES * u64::from(b'\\'))) | below_space
 }
 
 #[cfg(test)]
