@@ -1,0 +1,175 @@
+//! Hostile input for every tool: random bytes, a 64 MB line, NUL bytes, no final newline, an empty
+//! file, CRLF, invalid UTF-8, a closed pipe, a full disk, a missing file, a directory, broken JSON,
+//! ragged and unterminated CSV. Each has its documented outcome, and never a panic (the helper
+//! checks every command for one).
+
+mod common;
+
+use common::{json_lines, Workdir};
+
+/// Deterministic noise (xorshift64*).
+fn random_bytes(len: usize, mut seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        seed ^= seed >> 12;
+        seed ^= seed << 25;
+        seed ^= seed >> 27;
+        out.extend_from_slice(&seed.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+const TOOLS: [(&str, &[&str]); 4] =
+    [("ticky-parse", &[]), ("ticky-count", &["--by", "user"]), ("ticky-sort", &["--by", "a"]), ("ticky-html", &[])];
+
+/// The number of lines in `data` as a line reader sees them: a final line without newline counts.
+fn line_count(data: &[u8]) -> usize {
+    let newlines = data.iter().filter(|&&b| b == b'\n').count();
+    newlines + usize::from(!data.is_empty() && !data.ends_with(b"\n"))
+}
+
+#[test]
+fn random_bytes_parse_into_one_record_per_line() {
+    let wd = Workdir::new("hostile-random-parse");
+    let data = random_bytes(5 << 20, 42);
+    wd.write("noise.bin", &data);
+    let out = wd.output(wd.command("ticky-parse").arg("noise.bin"), "");
+    assert!(out.status.success());
+    let records = json_lines(&out.stdout);
+    assert_eq!(records.len(), line_count(&data));
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r["line"], i + 1);
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("of {} lines not fully understood", records.len())), "{stderr}");
+    wd.fails(wd.command("ticky-parse").args(["--strict", "noise.bin"]), "", 1);
+}
+
+#[test]
+fn random_bytes_are_refused_by_the_readers_of_json_and_csv_with_a_line() {
+    let wd = Workdir::new("hostile-random-others");
+    wd.write("noise.bin", random_bytes(5 << 20, 7));
+    for (tool, args) in &TOOLS[1..] {
+        let stderr = wd.fails(wd.command(tool).args(*args).arg("noise.bin"), "", 1);
+        assert!(stderr.starts_with(&format!("{tool}: noise.bin:")), "{tool}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{tool}: {stderr}");
+    }
+}
+
+#[test]
+fn a_64_mb_line_is_read_whole_by_every_tool() {
+    let wd = Workdir::new("hostile-long-line");
+    let big = "x".repeat(64 << 20);
+    wd.write("long.log", format!("Jan 31 00:09:39 h ticky: ERROR {big} (u)\n"));
+    let out = wd.stdout(wd.command("ticky-parse").arg("long.log"), "");
+    let records = json_lines(&out);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["error"].as_str().map(str::len), Some(64 << 20));
+    wd.write("long.jsonl", &out);
+    let counted = wd.stdout(wd.command("ticky-count").args(["--by", "user", "long.jsonl"]), "");
+    assert_eq!(counted, b"user,count\nu,1\n");
+    wd.write("long.csv", format!("a,b\n{big},1\nshort,2\n"));
+    let sorted = wd.stdout(wd.command("ticky-sort").args(["--by", "b:nr", "long.csv"]), "");
+    assert!(sorted.starts_with(b"a,b\nshort,2\nxxxx") && sorted.len() == (64 << 20) + 15, "{}", sorted.len());
+    let page = wd.stdout(wd.command("ticky-html").arg("long.csv"), "");
+    assert!(page.len() > 64 << 20);
+}
+
+#[test]
+fn nul_crlf_invalid_utf8_and_no_final_newline() {
+    let wd = Workdir::new("hostile-bytes");
+    let log = b"Jan 31 00:09:39 h ticky: ERROR Bad\x00thing (u\xff)\r\nJan 31 00:09:40 h ticky: INFO Ok (v)";
+    let records = json_lines(&wd.stdout(&mut wd.command("ticky-parse"), log));
+    assert_eq!(records.len(), 2);
+    assert_eq!((records[0]["error"].as_str(), records[0]["user"].as_str()), (Some("Bad\u{0}thing"), Some("u\u{fffd}")));
+    assert_eq!(records[1]["user"], "v");
+
+    let jsonl = b"{\"user\":\"a\"}\r\n{\"user\":\"a\\u0000b\"}\n{\"user\":\"a\"}";
+    let counted = wd.stdout(wd.command("ticky-count").args(["--by", "user"]), jsonl);
+    assert_eq!(counted, b"user,count\na,2\na\x00b,1\n");
+    let stderr =
+        wd.fails(wd.command("ticky-count").args(["--by", "user"]), b"{\"user\":\"a\"}\n{\"user\":\"\xff\"}\n", 1);
+    assert_eq!(stderr, "ticky-count: <stdin>:2: invalid JSON record: invalid UTF-8 in a string (column 12)\n");
+    let stderr = wd.fails(wd.command("ticky-count").args(["--by", "user"]), b"{\"user\":\"a\x00\"}\n", 1);
+    assert!(stderr.contains("<stdin>:1: invalid JSON record: control character in a string"), "{stderr}");
+
+    let csv = b"a,b\r\nz\x00,1\r\n\xff,2";
+    let sorted = wd.stdout(wd.command("ticky-sort").args(["--by", "a"]), csv);
+    assert_eq!(sorted, b"a,b\nz\x00,1\n\xff,2\n");
+    let page = String::from_utf8(wd.stdout(&mut wd.command("ticky-html"), csv)).unwrap();
+    assert!(page.contains("<td>\u{fffd}</td>") && page.contains("<td>z\u{0}</td>"), "{page}");
+}
+
+#[test]
+fn empty_input() {
+    let wd = Workdir::new("hostile-empty");
+    wd.write("empty", "");
+    assert_eq!(wd.stdout(wd.command("ticky-parse").arg("empty"), ""), b"");
+    assert_eq!(wd.stdout(wd.command("ticky-count").args(["--by", "user", "empty"]), ""), b"user,count\n");
+    assert_eq!(wd.stdout(wd.command("ticky-count").args(["--merge", "empty"]), ""), b"");
+    assert_eq!(wd.stdout(wd.command("ticky-sort").args(["--by", "a", "empty"]), ""), b"");
+    let stderr = wd.fails(wd.command("ticky-html").arg("empty"), "", 1);
+    assert_eq!(stderr, "ticky-html: empty: no CSV header: the input is empty\n");
+}
+
+#[test]
+fn broken_json_and_bad_csv_name_file_and_line() {
+    let wd = Workdir::new("hostile-broken");
+    wd.write("bad.jsonl", "{\"user\":\"a\"}\n\n{\"user\":\"b\",}\n");
+    let stderr = wd.fails(wd.command("ticky-count").args(["--by", "user", "bad.jsonl"]), "", 1);
+    assert_eq!(stderr, "ticky-count: bad.jsonl:3: invalid JSON record: expected a string (column 13)\n");
+    wd.write("bad.jsonl", "{\"user\":\"a\"}\n{\"user\":\"b\"\n");
+    let stderr = wd.fails(wd.command("ticky-sort").args(["--by", "user", "bad.jsonl"]), "", 1);
+    assert!(stderr.starts_with("ticky-sort: bad.jsonl:2: invalid JSON record"), "{stderr}");
+
+    wd.write("ragged.csv", "a,b\n1,2\n3,4,5\n");
+    wd.write("open.csv", "a,b\n1,2\n\"3,4\n5,6\n");
+    for (tool, args) in [("ticky-sort", &["--by", "a"][..]), ("ticky-html", &[]), ("ticky-count", &["--merge"])] {
+        let stderr = wd.fails(wd.command(tool).args(args).arg("ragged.csv"), "", 1);
+        assert!(
+            stderr.starts_with(&format!("{tool}: ragged.csv:3: row has 3 fields but the header has 2")),
+            "{stderr}"
+        );
+        let stderr = wd.fails(wd.command(tool).args(args).arg("open.csv"), "", 1);
+        assert!(stderr.starts_with(&format!("{tool}: open.csv:3: unterminated quoted field")), "{stderr}");
+    }
+}
+
+#[test]
+fn missing_files_and_directories() {
+    let wd = Workdir::new("hostile-files");
+    std::fs::create_dir(wd.path("dir")).unwrap();
+    for (tool, args) in TOOLS {
+        let stderr = wd.fails(wd.command(tool).args(args).arg("missing.txt"), "", 1);
+        assert_eq!(stderr, format!("{tool}: cannot open missing.txt: No such file or directory\n"));
+        let stderr = wd.fails(wd.command(tool).args(args).arg("dir"), "", 1);
+        assert_eq!(stderr, format!("{tool}: dir: is a directory, not a file\n"));
+    }
+}
+
+#[test]
+fn full_disk_fails_and_closed_pipe_is_quiet() {
+    let wd = Workdir::new("hostile-output");
+    let mut log = Vec::new();
+    ticky::gen::generate(&ticky::gen::GenOptions { lines: 50_000, seed: 9, messy: false }, &mut log).unwrap();
+    wd.write("g.log", &log);
+    let setup = wd.sh("ticky-parse g.log > g.jsonl 2>/dev/null && ticky-count --by user g.jsonl > users.csv && \
+                      for i in $(seq 2000); do echo \"u$i,$i\"; done >> users.csv");
+    assert!(setup.status.success());
+    let inputs = [
+        ("ticky-parse", "g.log"),
+        ("ticky-count --by user", "g.jsonl"),
+        ("ticky-sort --by user", "users.csv"),
+        ("ticky-html", "users.csv"),
+    ];
+    for (tool, input) in inputs {
+        let name = tool.split(' ').next().unwrap();
+        let out = wd.sh(&format!("{tool} {input} > /dev/full"));
+        assert_eq!(out.status.code(), Some(1), "{tool}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), format!("{name}: writing output: No space left on device\n"));
+        let out = wd.sh(&format!("{tool} {input} | head -c 10 > /dev/null; echo \"status=${{PIPESTATUS[0]}}\""));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "status=0\n", "{tool}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{tool}");
+    }
+}
