@@ -46,11 +46,13 @@ pub fn write_record(
         out.push(b'}');
         return Understanding::NoHeader;
     };
-    write_header(out, &header, year);
+    // Most lines need no escape anywhere; then every field, a piece of the line, is copied as is.
+    let text = if is_clean(line) { Text::Clean } else { Text::Escape };
+    write_header(out, &header, year, text);
     let mut understood = Understanding::Full;
     if header.program == Some(b"ticky") {
         match syslog::parse_payload(header.message) {
-            Ok(payload) => write_payload(out, &payload),
+            Ok(payload) => write_payload(out, &payload, text),
             Err(PayloadProblem::NoLevel) => understood = Understanding::TickyNoLevel,
             Err(PayloadProblem::NoUser) => understood = Understanding::TickyNoUser,
         }
@@ -59,7 +61,42 @@ pub fn write_record(
     understood
 }
 
-fn write_header(out: &mut Vec<u8>, h: &Header<'_>, year: &mut Year) {
+/// How the text of a line's fields is written.
+#[derive(Clone, Copy)]
+enum Text {
+    /// Printable ASCII without `"` or `\\`: copied between quotes.
+    Clean,
+    /// Anything else: escaped, and invalid UTF-8 replaced.
+    Escape,
+}
+
+impl Text {
+    fn write(self, out: &mut Vec<u8>, s: &[u8]) {
+        out.push(b'"');
+        self.write_body(out, s);
+        out.push(b'"');
+    }
+
+    fn write_body(self, out: &mut Vec<u8>, s: &[u8]) {
+        match self {
+            Text::Clean => out.extend_from_slice(s),
+            Text::Escape => write_str_body(out, s),
+        }
+    }
+}
+
+/// True when no byte of the line needs escaping in JSON: printable ASCII other than `"` and `\\`.
+fn is_clean(line: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = line.chunks_exact(8);
+    let dirty = words.by_ref().any(|w| {
+        let w = u64::from_le_bytes(w.try_into().unwrap());
+        special_bytes(w) | (w & HIGH) != 0
+    });
+    !dirty && words.remainder().iter().all(|&c| (0x20..0x80).contains(&c) && c != b'"' && c != b'\\')
+}
+
+fn write_header(out: &mut Vec<u8>, h: &Header<'_>, year: &mut Year, text: Text) {
     match h.time {
         Timestamp::Bsd(t) => {
             let year = match year {
@@ -82,14 +119,14 @@ fn write_header(out: &mut Vec<u8>, h: &Header<'_>, year: &mut Year) {
         }
         Timestamp::Iso(t) => {
             out.extend_from_slice(b",\"time\":");
-            write_str(out, t);
+            text.write(out, t);
         }
         Timestamp::Unknown => {}
     }
     for (key, value) in [(&b",\"host\":"[..], h.host), (b",\"program\":", h.program)] {
         if let Some(value) = value {
             out.extend_from_slice(key);
-            write_str(out, value);
+            text.write(out, value);
         }
     }
     if let Some(pid) = h.pid {
@@ -97,10 +134,10 @@ fn write_header(out: &mut Vec<u8>, h: &Header<'_>, year: &mut Year) {
         write_u64(out, pid);
     }
     out.extend_from_slice(b",\"message\":");
-    write_str(out, h.message);
+    text.write(out, h.message);
 }
 
-fn write_payload(out: &mut Vec<u8>, p: &Payload<'_>) {
+fn write_payload(out: &mut Vec<u8>, p: &Payload<'_>, text: Text) {
     out.extend_from_slice(b",\"level\":\"");
     out.extend_from_slice(p.level.as_str().as_bytes());
     out.extend_from_slice(match p.level {
@@ -108,18 +145,18 @@ fn write_payload(out: &mut Vec<u8>, p: &Payload<'_>) {
         syslog::Level::Error => b"\",\"error\":\"",
     });
     let (a, b) = p.text;
-    write_str_body(out, a);
+    text.write_body(out, a);
     if !a.is_empty() && !b.is_empty() {
         out.push(b' ');
     }
-    write_str_body(out, b);
+    text.write_body(out, b);
     out.push(b'"');
     if let Some(ticket) = p.ticket {
         out.extend_from_slice(b",\"ticket\":");
         write_u64(out, ticket);
     }
     out.extend_from_slice(b",\"user\":");
-    write_str(out, p.user);
+    text.write(out, p.user);
 }
 
 pub fn write_u64(out: &mut Vec<u8>, mut n: u64) {

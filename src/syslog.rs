@@ -87,7 +87,8 @@ fn parse_bsd_time(b: &[u8]) -> Option<(BsdTime, &[u8])> {
 
 /// The word before the first space, and what follows that space.
 fn split_word(b: &[u8]) -> (&[u8], &[u8]) {
-    match b.find_byte(b' ') {
+    // Words are short: a plain loop beats a call to memchr.
+    match b.iter().position(|&c| c == b' ') {
         Some(i) => (&b[..i], &b[i + 1..]),
         None => (b, &[]),
     }
@@ -218,7 +219,7 @@ pub fn parse_payload(message: &[u8]) -> Result<Payload<'_>, PayloadProblem> {
     };
     let body = trim_end(rest, b" \t");
     let inner = body.strip_suffix(b")").ok_or(PayloadProblem::NoUser)?;
-    let (text, user) = match inner.rfind(b" (") {
+    let (text, user) = match inner.windows(2).rposition(|w| w == b" (") {
         Some(open) => (&inner[..open], &inner[open + 2..]),
         // The user's group may be the whole body: `ERROR (bob)`.
         None => (&b""[..], inner.strip_prefix(b"(").ok_or(PayloadProblem::NoUser)?),
