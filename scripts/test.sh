@@ -12,7 +12,8 @@ command -v man >/dev/null || needed+=(man-db)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || needed+=(nginx)
 command -v chromium >/dev/null || needed+=(chromium)
 command -v parallel >/dev/null || needed+=(parallel)
-command -v mawk >/dev/null || needed+=(mawk)
+command -v gzip >/dev/null || needed+=(gzip)
+command -v flock >/dev/null || needed+=(util-linux)
 if [ ${#needed[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "test.sh: installing ${needed[*]}" >&2

@@ -199,6 +199,19 @@ fn three_parts_merged_equal_the_whole() {
 }
 
 #[test]
+fn gnu_parallel_splits_the_work_and_merge_joins_it() {
+    let wd = Workdir::new("count-parallel");
+    let (log, _) = generated(40_000, 8);
+    wd.write("big.log", &log);
+    let out = wd.sh("parallel --will-cite --pipepart -a big.log --block 300k 'ticky-parse 2>/dev/null | ticky-count --by error > part.{#}.csv' && \
+                     ls part.*.csv | wc -l && ticky-count --merge part.*.csv > merged.csv && \
+                     ticky-parse big.log 2>/dev/null | ticky-count --by error > whole.csv && cmp merged.csv whole.csv");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let parts: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    assert!(parts > 3, "parallel made only {parts} parts");
+}
+
+#[test]
 fn merge_refuses_different_headers_and_bad_counts() {
     let wd = Workdir::new("count-merge-bad");
     wd.write("a.csv", "error,count\nx,1\n");
