@@ -76,13 +76,7 @@ rm -rf -- "$out"/.ticky-daily.*
 tmp=$(mktemp -d "$out/.ticky-daily.XXXXXX")
 trap 'rm -rf -- "$tmp"' EXIT
 
-step() {
-    # Runs one step; on failure says which, shows the tool's own message, and stops.
-    "$@" 2>>"$tmp/errors" || {
-        cat "$tmp/errors" >&2
-        fail "$(basename "$1") failed; the report in $out is unchanged"
-    }
-}
+unchanged="the report in $out is unchanged"
 
 # Parse once; the records feed both counts at the same time through a FIFO.
 mkfifo "$tmp/records"
@@ -97,24 +91,27 @@ pipeline() {
         "$count" --by user --pivot level --columns INFO,ERROR --header Username,INFO,ERROR |
         "$sort" --by Username >"$tmp/user_statistics.csv"
 }
-if ! pipeline; then
-    wait "$errors_pid" || true
-    cat "$tmp/parse.err" "$tmp/count.err" "$tmp/errors" 2>/dev/null | grep -v 'lines* not fully understood' >&2 || true
-    fail "the parse and count pipeline failed; the report in $out is unchanged"
+status=0
+pipeline || status=$?
+wait "$errors_pid" || status=$?
+if [ "$status" != 0 ]; then
+    cat "$tmp/parse.err" "$tmp/count.err" >&2
+    fail "parsing and counting $log failed; $unchanged"
 fi
-wait "$errors_pid" || { cat "$tmp/count.err" >&2; fail "ticky-count failed; the report in $out is unchanged"; }
 
 # "ticky-parse: 1 of 107 lines not fully understood: ..." gives the numbers for the index page.
 summary=$(grep -m1 'not fully understood' "$tmp/parse.err" || true)
-[ -n "$summary" ] || fail "ticky-parse gave no summary; the report in $out is unchanged"
+[ -n "$summary" ] || fail "ticky-parse gave no summary; $unchanged"
 summary=${summary#ticky-parse: }
 lines=$(echo "$summary" | sed -E 's/^[0-9]+ of ([0-9]+) .*/\1/')
 bad=$(echo "$summary" | sed -E 's/^([0-9]+) of .*/\1/')
 when=$(date -u '+%Y-%m-%d %H:%M UTC')
 source_line="From $log, $when: $lines lines, $bad not fully understood."
 
-step "$html" --title "Errors by frequency" --subtitle "$source_line" "$tmp/error_message.csv" >"$tmp/error_message.html"
-step "$html" --title "Usage per user" --subtitle "$source_line" "$tmp/user_statistics.csv" >"$tmp/user_statistics.html"
+"$html" --title "Errors by frequency" --subtitle "$source_line" "$tmp/error_message.csv" >"$tmp/error_message.html" ||
+    fail "ticky-html failed; $unchanged"
+"$html" --title "Usage per user" --subtitle "$source_line" "$tmp/user_statistics.csv" >"$tmp/user_statistics.html" ||
+    fail "ticky-html failed; $unchanged"
 
 escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g' -e "s/'/\&#39;/g"; }
 {
