@@ -129,3 +129,48 @@ impl Input {
         BufReader::with_capacity(INPUT_BUFFER, self.reader)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out its data a few bytes at a time, as a pipe may.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.step = self.step % 7 + 1;
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn lines_of(data: &[u8]) -> Vec<(u64, Vec<u8>)> {
+        let mut reader = LineReader::new(Trickle { data, step: 0 }, "t");
+        reader.buf = vec![0; 4]; // small, so that lines straddle reads and the buffer grows
+        let mut out = Vec::new();
+        while let Some((n, line)) = reader.next_line().unwrap() {
+            out.push((n, line.to_vec()));
+        }
+        out
+    }
+
+    #[test]
+    fn lines_across_reads_crlf_and_no_final_newline() {
+        let long = "y".repeat(1000);
+        let data = format!("a\r\n\nbc\n{long}\r\nlast\r");
+        let want: Vec<(u64, Vec<u8>)> = ["a", "", "bc", &long, "last"]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i as u64 + 1, l.as_bytes().to_vec()))
+            .collect();
+        assert_eq!(lines_of(data.as_bytes()), want);
+        assert_eq!(lines_of(b""), vec![]);
+        assert_eq!(lines_of(b"\n"), vec![(1, vec![])]);
+    }
+}
