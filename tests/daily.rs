@@ -289,7 +289,13 @@ fn nginx_serves_the_report_and_chromium_shows_hostile_names_as_text() {
         log.push_str(&format!("Jan 31 00:0{i}:30 ubuntu.local ticky: INFO Created ticket [#1{i}] ({user})\n"));
     }
     let log_path = wd.write("hostile.log", &log);
-    let out_dir = wd.path("www/ticky");
+    // Published under /tmp, which nginx's unprivileged workers can reach whatever the permissions
+    // of the checkout: what they read is exactly what the script made readable.
+    let www = std::env::temp_dir().join(format!("ticky-e2e-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&www);
+    fs::create_dir_all(&www).unwrap();
+    fs::set_permissions(&www, fs::Permissions::from_mode(0o755)).unwrap();
+    let out_dir = www.join("ticky");
     expect_success(&run_as_cron(&script, &[&log_path, &out_dir]));
 
     let nginx = Nginx::start(&wd, &out_dir);
@@ -324,4 +330,6 @@ fn nginx_serves_the_report_and_chromium_shows_hostile_names_as_text() {
         ]);
         assert!(fs::metadata(&png).map(|m| m.len() > 1000).unwrap_or(false), "no screenshot {}", png.display());
     }
+    drop(nginx);
+    fs::remove_dir_all(&www).unwrap();
 }
