@@ -8,7 +8,11 @@ use ticky::time::YearGuess;
 
 fuzz_target!(|line: &[u8]| {
     let mut out = Vec::new();
-    let mut year = if line.first().is_some_and(|b| b & 1 == 0) { Year::Fixed(2025) } else { Year::Guess(YearGuess::new(1_700_000_000)) };
+    let mut year = if line.first().is_some_and(|b| b & 1 == 0) {
+        Year::Fixed(2025)
+    } else {
+        Year::Guess(YearGuess::new(1_700_000_000))
+    };
     write_record(&mut out, None, 3, line, &mut year);
     let value: serde_json::Value = serde_json::from_slice(&out).expect("the record is not valid JSON");
     assert_eq!(value["line"], 3);
