@@ -73,6 +73,14 @@ fn cron_run_publishes_the_seed_tables_readable_by_the_web_server() {
     for f in PUBLISHED {
         assert_eq!(fs::metadata(out_dir.join(f)).unwrap().permissions().mode() & 0o777, 0o644, "{f}");
     }
+    // The pages hold the same rows as the CSVs.
+    for (page, csv) in [("error_message.html", "error_message.csv"), ("user_statistics.html", "user_statistics.csv")] {
+        let html = read(&out_dir.join(page));
+        let csv = read(&out_dir.join(csv));
+        assert_eq!(html.matches("<tr>").count(), csv.lines().count(), "{page}");
+        let first = csv.lines().nth(1).unwrap().split(',').next().unwrap().replace('\'', "&#39;");
+        assert!(html.contains(&format!("<td>{first}</td>")), "{page} lacks {first}");
+    }
     let index = read(&out_dir.join("index.html"));
     assert!(
         index.contains("107 lines, 1 not fully understood") && index.contains("href=\"error_message.html\""),
@@ -81,6 +89,18 @@ fn cron_run_publishes_the_seed_tables_readable_by_the_web_server() {
     // Nothing of the run is left behind.
     let leftovers: Vec<_> = fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), PUBLISHED.len(), "{leftovers:?}");
+}
+
+#[test]
+fn the_design_card_pipeline_works_as_written() {
+    let wd = Workdir::new("daily-card");
+    fs::copy(repo_root().join("tests/fixtures/syslog.log"), wd.path("syslog.log")).unwrap();
+    let out = wd.sh("ticky-parse < syslog.log | ticky-count --by error | ticky-html > errors.html");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = read(&wd.path("errors.html"));
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<th scope=\"col\">error</th>"), "{page}");
+    assert!(page.contains("<td>Timeout while retrieving information</td><td class=\"num bar\"><i style=\"width:100.0%\"></i><span>15</span></td>"), "{page}");
+    assert_eq!(page.matches("<tr>").count(), 7);
 }
 
 #[test]
