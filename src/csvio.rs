@@ -74,10 +74,6 @@ impl<R: BufRead> CsvReader<R> {
         CsvReader { reader, name: name.to_string(), line: Vec::new(), lines_read: 0 }
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// Reads the next row into `row`; returns the line it starts on, or `None` at the end. Blank
     /// lines between rows are skipped.
     pub fn read_row(&mut self, row: &mut Row) -> Result<Option<u64>> {

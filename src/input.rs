@@ -117,10 +117,6 @@ impl<R: Read> LineReader<R> {
             return Ok(searched);
         }
     }
-
-    pub fn name(&self) -> &str {
-        &self.name
-    }
 }
 
 impl Input {
