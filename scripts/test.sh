@@ -19,7 +19,7 @@ if [ ${#needed[@]} -gt 0 ]; then
         echo "test.sh: installing ${needed[*]}" >&2
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq --no-install-recommends "${needed[@]}" >/dev/null
+        apt-get install -y -qq "${needed[@]}" >/dev/null
     else
         echo "test.sh: missing ${needed[*]}: install them (Debian: apt-get install ${needed[*]}) and run again" >&2
         exit 1
