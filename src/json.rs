@@ -145,6 +145,7 @@ impl Scanner<'_> {
     }
 
     /// A string starting at the current quote; leaves the position after its closing quote.
+    #[inline(always)]
     fn string(&mut self) -> Scan<Span> {
         if self.peek() != Some(b'"') {
             return Err("expected a string");
