@@ -44,6 +44,21 @@ pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {
     BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock())
 }
 
+/// Passes a tool's output chunk on once it is at least the output buffer's size: the `BufWriter`
+/// then hands it to the system without copying it again.
+pub fn write_when_full(buf: &mut Vec<u8>, out: &mut impl Write) -> Result<()> {
+    if buf.len() >= OUTPUT_BUFFER {
+        out.write_all(buf).map_err(Error::output)?;
+        buf.clear();
+    }
+    Ok(())
+}
+
+/// Writes the last chunk of output and flushes: an error during drop would be lost.
+pub fn write_and_flush(buf: &[u8], out: &mut impl Write) -> Result<()> {
+    out.write_all(buf).and_then(|()| out.flush()).map_err(Error::output)
+}
+
 /// The value of an option as UTF-8 text, or a usage error that names the option.
 pub fn string_value(parser: &mut lexopt::Parser, option: &str) -> Result<String> {
     parser.value()?.into_string().map_err(|v| Error::usage(format!("{option}: value {v:?} is not valid UTF-8")))

@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::io::Write;
 
+use crate::cli;
 use crate::csvio::{self, CsvReader, Row};
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
@@ -214,8 +215,8 @@ fn merge(opts: &CountOptions, paths: &[String], out: &mut impl Write) -> Result<
             }
             Some(_) => {}
         }
+        let width = nkeys + counter.width;
         while let Some(number) = reader.read_row(&mut row)? {
-            let width = first.as_ref().map_or(0, |(_, h)| h.len());
             if row.len() != width {
                 return Err(Error::input(
                     &input_name,
@@ -257,10 +258,7 @@ fn write_counts(header: &Row, counter: &Counter, out: &mut impl Write) -> Result
         // Output is per distinct key, so formatting the numbers as strings costs nothing that matters.
         let counts: Vec<String> = counts.iter().map(u64::to_string).collect();
         csvio::write_row(&mut buf, key.iter().copied().chain(counts.iter().map(|c| c.as_bytes())));
-        if buf.len() >= 60 * 1024 {
-            out.write_all(&buf).map_err(Error::output)?;
-            buf.clear();
-        }
+        cli::write_when_full(&mut buf, out)?;
     }
-    out.write_all(&buf).and_then(|()| out.flush()).map_err(Error::output)
+    cli::write_and_flush(&buf, out)
 }

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use crate::cli;
 use crate::csvio;
 use crate::error::{Error, Result};
 use crate::input;
@@ -129,17 +130,14 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
             }
         }
         page.extend_from_slice(b"</tr>\n");
-        if page.len() >= 60 * 1024 {
-            out.write_all(&page).map_err(Error::output)?;
-            page.clear();
-        }
+        cli::write_when_full(&mut page, out)?;
     }
     page.extend_from_slice(b"</tbody>\n</table>\n</div>\n");
     if rows.is_empty() {
         page.extend_from_slice(b"<p class=\"empty\">No rows.</p>\n");
     }
     page.extend_from_slice(b"</main>\n</body>\n</html>\n");
-    out.write_all(&page).and_then(|()| out.flush()).map_err(Error::output)
+    cli::write_and_flush(&page, out)
 }
 
 #[cfg(test)]

@@ -114,11 +114,7 @@ fn parse_stream(
         buf.push(b'\n');
         summary.lines += 1;
         summary.record(name, number, understood);
-        // At least the output buffer's size, so that it passes the chunk on without copying.
-        if buf.len() >= cli::OUTPUT_BUFFER {
-            out.write_all(buf).map_err(Error::output)?;
-            buf.clear();
-        }
+        cli::write_when_full(buf, out)?;
     }
     out.write_all(buf).map_err(Error::output)?;
     buf.clear();

@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 use std::io::{BufRead, Write};
 
+use crate::cli;
 use crate::csvio::{self, Row};
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
@@ -114,9 +115,9 @@ fn sort_csv(keys: &[SortKey], inputs: Vec<input::Input>, out: &mut impl Write) -
     csvio::write_row(&mut buf, header.iter());
     for (_, row) in order {
         csvio::write_row(&mut buf, row.iter());
-        flush_when_full(&mut buf, out)?;
+        cli::write_when_full(&mut buf, out)?;
     }
-    out.write_all(&buf).and_then(|()| out.flush()).map_err(Error::output)
+    cli::write_and_flush(&buf, out)
 }
 
 fn sort_json(keys: &[SortKey], inputs: Vec<input::Input>, out: &mut impl Write) -> Result<()> {
@@ -152,23 +153,15 @@ fn sort_json(keys: &[SortKey], inputs: Vec<input::Input>, out: &mut impl Write) 
     for (_, line) in order {
         buf.extend_from_slice(line);
         buf.push(b'\n');
-        flush_when_full(&mut buf, out)?;
+        cli::write_when_full(&mut buf, out)?;
     }
-    out.write_all(&buf).and_then(|()| out.flush()).map_err(Error::output)
+    cli::write_and_flush(&buf, out)
 }
 
 fn top_level_keys(line: &[u8]) -> Vec<String> {
     serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line)
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default()
-}
-
-fn flush_when_full(buf: &mut Vec<u8>, out: &mut impl Write) -> Result<()> {
-    if buf.len() >= 60 * 1024 {
-        out.write_all(buf).map_err(Error::output)?;
-        buf.clear();
-    }
-    Ok(())
 }
 
 #[cfg(test)]
