@@ -7,8 +7,11 @@ use std::process::ExitCode;
 
 use crate::error::{Error, Result};
 
-/// Output buffer size: large enough that a write system call moves a useful amount of data.
-pub const OUTPUT_BUFFER: usize = 64 * 1024;
+/// Output buffer size: large enough that a write system call moves a useful amount of data, and a
+/// quarter of a Linux pipe (64 KiB), so that the next tool in a pipeline can read one chunk while
+/// this one writes the next. With 64 KiB chunks each write filled the pipe and the two tools took
+/// turns: `ticky-parse | ticky-count` took 2.3 s on the benchmark instead of 1.3 s.
+pub const OUTPUT_BUFFER: usize = 16 * 1024;
 
 /// Runs a tool's `run` function and turns its result into the exit status of DESIGN.md: 0 on
 /// success or when the output pipe was closed by its reader, 1 on a runtime failure, 2 on a usage
