@@ -1,8 +1,10 @@
 //! Reading JSON Lines records: the values of a few named top-level fields, found by a scanner of
 //! our own that checks the whole line is valid JSON but builds nothing from the fields it does not
-//! want. Strings are skipped eight bytes at a time; a wanted value's text goes into a buffer reused
-//! from record to record, so nothing is allocated per line. (serde_json, which this replaced, read
-//! the records at a third of the speed, most of it spent on the fields nobody asked for.)
+//! want. Lines as ticky-parse writes them take a fast path that marks every quote of the line in
+//! one vectorised pass; other lines are scanned token by token, strings eight bytes at a time. A
+//! wanted value's text goes into a buffer reused from record to record, so nothing is allocated
+//! per line. (serde_json, which this replaced, read the records at a third of the speed, most of
+//! it spent on the fields nobody asked for.)
 
 use crate::record::{special_bytes, word_at};
 
@@ -16,6 +18,8 @@ pub struct Fields {
     present: Vec<bool>,
     /// A key with escapes, decoded.
     scratch: Vec<u8>,
+    /// Where the quotes of the line are, one bit per byte, for [`Fields::read_plain`].
+    quotes: Vec<u64>,
 }
 
 impl Fields {
@@ -26,6 +30,7 @@ impl Fields {
             values: vec![Vec::new(); n],
             present: vec![false; n],
             scratch: Vec::new(),
+            quotes: Vec::new(),
         }
     }
 
@@ -35,6 +40,10 @@ impl Fields {
     /// user that says what is wrong and at which column.
     pub fn read(&mut self, line: &[u8]) -> Result<(), String> {
         self.present.fill(false);
+        if self.read_plain(line).is_some() {
+            return Ok(());
+        }
+        self.present.fill(false);
         let mut scanner = Scanner { s: line, i: 0 };
         scanner.record(self).map_err(|what| format!("invalid JSON record: {what} (column {})", scanner.i + 1))
     }
@@ -43,6 +52,154 @@ impl Fields {
     pub fn get(&self, i: usize) -> Option<&[u8]> {
         self.present[i].then(|| self.values[i].as_slice())
     }
+}
+
+impl Fields {
+    /// The fast path, for lines written the way ticky-parse writes them: no escapes, no control
+    /// characters, no space between tokens, no nested values. Such a line's strings are exactly
+    /// the stretches between two quotes, so one pass over the line marks every quote (eight bytes
+    /// at a time) and the walk then jumps from quote to quote instead of testing each byte of each
+    /// string. Returns `None`, leaving the fields in any state, for any line it does not accept as
+    /// valid: [`Scanner`] then reads it again and gives the verdict and the message.
+    fn read_plain(&mut self, s: &[u8]) -> Option<()> {
+        if !mark_quotes(s, &mut self.quotes) {
+            return None;
+        }
+        let quotes = &self.quotes;
+        // The index of the first quote at or after `from`.
+        let next_quote = |from: usize| -> Option<usize> {
+            let mut w = from / 64;
+            let mut bits = quotes.get(w)? & (!0u64 << (from % 64));
+            while bits == 0 {
+                w += 1;
+                bits = *quotes.get(w)?;
+            }
+            Some(w * 64 + bits.trailing_zeros() as usize)
+        };
+        if s.first() != Some(&b'{') {
+            return None;
+        }
+        let mut i = 1;
+        if s.get(i) == Some(&b'}') {
+            return (s.len() == 2).then_some(());
+        }
+        loop {
+            if s.get(i) != Some(&b'"') {
+                return None;
+            }
+            let end = next_quote(i + 1)?;
+            let key = &s[i + 1..end];
+            i = end + 1;
+            if s.get(i) != Some(&b':') {
+                return None;
+            }
+            i += 1;
+            let wanted = self.names.iter().position(|n| n == key);
+            let start = i;
+            let (value, scalar) = match s.get(i)? {
+                b'"' => {
+                    let end = next_quote(i + 1)?;
+                    i = end + 1;
+                    (&s[start + 1..end], true)
+                }
+                b'-' | b'0'..=b'9' => {
+                    let mut number = Scanner { s, i };
+                    number.number().ok()?;
+                    i = number.i;
+                    (&s[start..i], true)
+                }
+                b't' if s[i..].starts_with(b"true") => {
+                    i += 4;
+                    (&s[start..i], true)
+                }
+                b'f' if s[i..].starts_with(b"false") => {
+                    i += 5;
+                    (&s[start..i], true)
+                }
+                b'n' if s[i..].starts_with(b"null") => {
+                    i += 4;
+                    (&s[start..i], false)
+                }
+                _ => return None,
+            };
+            if let Some(k) = wanted {
+                if s[start] == b'"' && std::str::from_utf8(value).is_err() {
+                    return None;
+                }
+                self.values[k].clear();
+                self.values[k].extend_from_slice(value);
+                self.present[k] = scalar;
+            }
+            match s.get(i)? {
+                b',' => i += 1,
+                b'}' => return (i + 1 == s.len()).then_some(()),
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Sets `bits` to one bit per byte of `s`, set where the byte is a quote. Returns false, with
+/// `bits` unfinished, when `s` holds a backslash or a control character.
+fn mark_quotes(s: &[u8], bits: &mut Vec<u64>) -> bool {
+    bits.clear();
+    let mut blocks = s.chunks_exact(64);
+    for b in blocks.by_ref() {
+        let (quotes, bad) = block(b.try_into().unwrap());
+        if bad != 0 {
+            return false;
+        }
+        bits.push(quotes);
+    }
+    let rest = blocks.remainder();
+    if !rest.is_empty() {
+        let mut padded = [b' '; 64];
+        padded[..rest.len()].copy_from_slice(rest);
+        let (quotes, bad) = block(&padded);
+        if bad != 0 {
+            return false;
+        }
+        bits.push(quotes);
+    }
+    true
+}
+
+/// The quotes and the backslashes or control characters of a 64-byte block, one bit per byte.
+/// With SSE2, which every x86-64 processor has, sixteen bytes at a time: on the benchmark's
+/// records ticky-count takes 0.85 s of CPU with it and 2.3 s with the same test written as a
+/// plain loop, which the compiler leaves byte by byte.
+#[cfg(target_arch = "x86_64")]
+fn block(b: &[u8; 64]) -> (u64, u64) {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let (mut quotes, mut bad) = (0u64, 0u64);
+    for k in 0..4 {
+        // SAFETY: SSE2 is part of x86-64, so these instructions exist on every processor this
+        // code is built for; the load reads bytes 16k..16k+16 of the 64 of `b` and needs no
+        // alignment.
+        let (quote, other) = unsafe {
+            let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            // A byte is at most 0x1f when the smaller of it and 0x1f is itself.
+            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+            (_mm_movemask_epi8(quote), _mm_movemask_epi8(_mm_or_si128(backslash, control)))
+        };
+        quotes |= u64::from(quote as u16) << (16 * k);
+        bad |= u64::from(other as u16) << (16 * k);
+    }
+    (quotes, bad)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn block(b: &[u8; 64]) -> (u64, u64) {
+    let (mut quotes, mut bad) = (0u64, 0u64);
+    for (k, &c) in b.iter().enumerate() {
+        quotes |= u64::from(c == b'"') << k;
+        bad |= u64::from(c == b'\\' || c < 0x20) << k;
+    }
+    (quotes, bad)
 }
 
 /// Where a string lies in the line, between its quotes, and whether it holds escapes.
@@ -417,6 +574,63 @@ mod tests {
             let ours = fields(case, &["a"]).is_ok();
             let theirs = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(case).is_ok();
             assert_eq!(ours, theirs, "{case}");
+        }
+    }
+
+    /// The fast path must reach the same verdict and the same values as the full scanner.
+    fn agree_with_full_scanner(line: &str) {
+        let names = vec!["a".to_string(), "user".to_string(), "n".to_string()];
+        let mut fast = Fields::new(names.clone());
+        let fast_result = fast.read(line.as_bytes());
+        let mut full = Fields::new(names);
+        let full_result = Scanner { s: line.as_bytes(), i: 0 }.record(&mut full);
+        assert_eq!(fast_result.is_ok(), full_result.is_ok(), "{line}");
+        if fast_result.is_ok() {
+            for i in 0..3 {
+                assert_eq!(fast.get(i), full.get(i), "{line}");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_on_near_misses() {
+        let lines = [
+            r#"{"a":"x","user":"bob","n":12}"#,
+            r#"{"a":"x","user":"bob","n":12} "#,
+            r#"{"a":"x","user":"bob","n":012}"#,
+            r#"{"a":"x","user":"bob","n":-}"#,
+            r#"{"a":"x","user":"bob" ,"n":1}"#,
+            r#"{"a":"x","user":"bob","n":1,}"#,
+            r#"{"a":"x","user":"bob","n":1}}"#,
+            r#"{"a":"x","user":"b"ob"}"#,
+            r#"{"a":null,"user":true,"n":false}"#,
+            r#"{"a":nul,"user":tru}"#,
+            r#"{"a":[1],"user":"bob"}"#,
+            r#"{"a":"x""user":"bob"}"#,
+            r#"{"a""x"}"#,
+            r#"{"a":"x"#,
+            r#"{"a":"#,
+            r#"{"#,
+            r#"{}"#,
+            r#"{} "#,
+            r#"{"a":"é","user":"ü"}"#,
+            "{\"a\":\"tab\there\"}",
+        ];
+        for line in lines {
+            agree_with_full_scanner(line);
+        }
+        // Quotes on each side of a 64-byte block boundary.
+        for pad in 40..80 {
+            agree_with_full_scanner(&format!(r#"{{"a":"{}","user":"bob","n":3}}"#, "x".repeat(pad)));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_on_generated_records(
+            line in r#"\{("(a|n|user|x)":("[a-z"\\ ]{0,70}"|-?[0-9.e]{1,3}|true|null|\[\]| ?),?){0,4}\}"#
+        ) {
+            agree_with_full_scanner(&line);
         }
     }
 
