@@ -49,7 +49,7 @@ pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {
 
 /// Passes a tool's output chunk on once it is at least the output buffer's size: the `BufWriter`
 /// then hands it to the system without copying it again.
-pub fn write_when_full(buf: &mut Vec<u8>, out: &mut impl Write) -> Result<()> {
+pub fn write_when_full(buf: &mut Vec<u8>, out: &mut (impl Write + ?Sized)) -> Result<()> {
     if buf.len() >= OUTPUT_BUFFER {
         out.write_all(buf).map_err(Error::output)?;
         buf.clear();
@@ -58,7 +58,7 @@ pub fn write_when_full(buf: &mut Vec<u8>, out: &mut impl Write) -> Result<()> {
 }
 
 /// Writes the last chunk of output and flushes: an error during drop would be lost.
-pub fn write_and_flush(buf: &[u8], out: &mut impl Write) -> Result<()> {
+pub fn write_and_flush(buf: &[u8], out: &mut (impl Write + ?Sized)) -> Result<()> {
     out.write_all(buf).and_then(|()| out.flush()).map_err(Error::output)
 }
 

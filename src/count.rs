@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::fs::File;
 use std::io::Write;
 
 use crate::cli;
@@ -31,6 +32,8 @@ pub struct CountOptions {
     pub header: Option<Vec<String>>,
     /// Read CSVs written by ticky-count and sum them.
     pub merge: bool,
+    /// The file this table goes to; standard output when `None`.
+    pub output: Option<String>,
 }
 
 /// Counts per key: each distinct key is stored once, with `width` counts.
@@ -98,28 +101,101 @@ fn decode_key(mut key: &[u8]) -> KeyFields<'_> {
     fields
 }
 
-pub fn run(opts: &CountOptions, paths: &[String], out: &mut impl Write) -> Result<()> {
-    if opts.merge {
-        return merge(opts, paths, out);
-    }
-    if opts.by.is_empty() {
-        return Err(Error::usage("--by FIELD is required (or --merge)"));
-    }
-    let mut header: Vec<&str> = opts.by.iter().map(String::as_str).collect();
-    match &opts.pivot {
-        Some(p) => header.extend(p.columns.iter().map(String::as_str)),
-        None => header.push("count"),
-    }
-    let header = header_row(opts, header.iter().map(|s| s.as_bytes()).collect())?;
+/// One table of a run: where its fields are among those read from each record, and its counts.
+struct Table<'a> {
+    opts: &'a CountOptions,
+    header: Row,
+    keys: Vec<usize>,
+    pivot: Option<usize>,
+    filters: Vec<(usize, &'a [u8])>,
+    counter: Counter,
+    /// The table's own output file, created before any input is read (so that a wrong path fails
+    /// at once); `None` for standard output.
+    file: Option<(String, File)>,
+}
 
-    // The fields to find in each record: the key, then the pivot field, then the filters'.
-    let nkeys = opts.by.len();
-    let mut names = opts.by.clone();
-    names.extend(opts.pivot.iter().map(|p| p.field.clone()));
-    let first_filter = names.len();
-    names.extend(opts.filters.iter().map(|(f, _)| f.clone()));
+impl Table<'_> {
+    /// Counts the record whose fields `fields` holds, if it passes the filters and has every key
+    /// field (and a listed pivot value). `key` is scratch space.
+    fn count(&mut self, fields: &Fields, key: &mut Vec<u8>) -> Result<()> {
+        if !self.filters.iter().all(|&(i, v)| fields.get(i) == Some(v)) {
+            return Ok(());
+        }
+        let col = match (self.pivot, &self.opts.pivot) {
+            (Some(i), Some(p)) => match fields.get(i).and_then(|v| p.columns.iter().position(|c| c.as_bytes() == v)) {
+                Some(col) => col,
+                None => return Ok(()),
+            },
+            _ => 0,
+        };
+        key.clear();
+        for &i in &self.keys {
+            match fields.get(i) {
+                Some(v) => push_key_field(key, v),
+                None => return Ok(()),
+            }
+        }
+        self.counter.add(key, col, 1)
+    }
+}
+
+/// Counts the records of every input into one table per `CountOptions` (all in one pass over the
+/// records) and writes each table to its `output` file, or to `out` when it has none. With
+/// `merge`, sums CSVs instead (one table only).
+pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> Result<()> {
+    match tables {
+        [] => return Err(Error::usage("--by FIELD is required (or --merge)")),
+        [opts] if opts.merge => {
+            let mut file = create_output(opts)?;
+            return match merge(opts, paths)? {
+                Some((header, counter)) => write_table(&header, &counter, file.as_mut(), out),
+                None => write_table(&Row::default(), &Counter::new(0), file.as_mut(), out),
+            };
+        }
+        _ if tables.iter().any(|t| t.merge) => {
+            return Err(Error::usage("--merge sums one table of counts: it does not combine with --and"))
+        }
+        _ => {}
+    }
+    if tables.iter().filter(|t| t.output.is_none()).count() > 1 {
+        return Err(Error::usage(
+            "only one table can go to standard output: give the others --output FILE (or leave out --and)",
+        ));
+    }
+
+    // The fields to find in each record, each named once however many tables use it.
+    let mut names: Vec<String> = Vec::new();
+    let mut field = |name: &str| match names.iter().position(|n| n == name) {
+        Some(i) => i,
+        None => {
+            names.push(name.to_string());
+            names.len() - 1
+        }
+    };
+    let mut counting = Vec::with_capacity(tables.len());
+    for opts in tables {
+        if opts.by.is_empty() {
+            return Err(Error::usage("--by FIELD is required for each table (or --merge)"));
+        }
+        let mut header: Vec<&str> = opts.by.iter().map(String::as_str).collect();
+        match &opts.pivot {
+            Some(p) => header.extend(p.columns.iter().map(String::as_str)),
+            None => header.push("count"),
+        }
+        counting.push(Table {
+            opts,
+            header: header_row(opts, header.iter().map(|s| s.as_bytes()).collect())?,
+            keys: opts.by.iter().map(|f| field(f)).collect(),
+            pivot: opts.pivot.as_ref().map(|p| field(&p.field)),
+            filters: opts.filters.iter().map(|(f, v)| (field(f), v.as_bytes())).collect(),
+            counter: Counter::new(opts.pivot.as_ref().map_or(1, |p| p.columns.len())),
+            file: None,
+        });
+    }
+    for table in &mut counting {
+        table.file = create_output(table.opts)?;
+    }
     let mut fields = Fields::new(names);
-    let mut counter = Counter::new(opts.pivot.as_ref().map_or(1, |p| p.columns.len()));
     let mut key = Vec::new();
 
     for path in paths {
@@ -130,32 +206,34 @@ pub fn run(opts: &CountOptions, paths: &[String], out: &mut impl Write) -> Resul
                 continue;
             }
             fields.read(line).map_err(|msg| Error::input(&input.name, number, msg))?;
-            let passes =
-                opts.filters.iter().enumerate().all(|(i, (_, v))| fields.get(first_filter + i) == Some(v.as_bytes()));
-            if !passes {
-                continue;
-            }
-            let col = match &opts.pivot {
-                None => 0,
-                Some(p) => match fields.get(nkeys).and_then(|v| p.columns.iter().position(|c| c.as_bytes() == v)) {
-                    Some(col) => col,
-                    None => continue,
-                },
-            };
-            key.clear();
-            let mut complete = true;
-            for i in 0..nkeys {
-                match fields.get(i) {
-                    Some(v) => push_key_field(&mut key, v),
-                    None => complete = false,
-                }
-            }
-            if complete {
-                counter.add(&key, col, 1)?;
+            for table in &mut counting {
+                table.count(&fields, &mut key)?;
             }
         }
     }
-    write_counts(&header, &counter, out)
+    for table in &mut counting {
+        write_table(&table.header, &table.counter, table.file.as_mut(), out)?;
+    }
+    Ok(())
+}
+
+/// The `--output` file of a table, created (or emptied) now.
+fn create_output(opts: &CountOptions) -> Result<Option<(String, File)>> {
+    let Some(path) = &opts.output else { return Ok(None) };
+    let file = File::create(path).map_err(|e| Error::io(format!("--output: creating {path}"), e))?;
+    Ok(Some((path.clone(), file)))
+}
+
+/// Writes a table to its own file, or to `out` when it has none. An empty header writes nothing.
+fn write_table(header: &Row, counter: &Counter, file: Option<&mut (String, File)>, out: &mut impl Write) -> Result<()> {
+    let write = |w: &mut dyn Write| if header.is_empty() { Ok(()) } else { write_counts(header, counter, w) };
+    match file {
+        None => write(out),
+        Some((path, file)) => write(file).map_err(|e| match e {
+            Error::Io { source, .. } => Error::io(format!("writing {path}"), source),
+            other => other,
+        }),
+    }
 }
 
 /// The header row: `--header` if given (it must name every column), else the default.
@@ -173,7 +251,8 @@ fn header_row(opts: &CountOptions, default: Vec<&[u8]>) -> Result<Row> {
     }
 }
 
-fn merge(opts: &CountOptions, paths: &[String], out: &mut impl Write) -> Result<()> {
+/// Sums the CSVs; `None` when no input had even a header.
+fn merge(opts: &CountOptions, paths: &[String]) -> Result<Option<(Row, Counter)>> {
     if opts.pivot.is_some() || !opts.filters.is_empty() {
         return Err(Error::usage("--merge sums counts already made: --pivot and --where do not apply"));
     }
@@ -241,17 +320,16 @@ fn merge(opts: &CountOptions, paths: &[String], out: &mut impl Write) -> Result<
         }
     }
     let Some((_, input_header)) = first else {
-        return out.flush().map_err(Error::output);
+        return Ok(None);
     };
-    let header = header_row(opts, input_header.iter().collect())?;
-    write_counts(&header, &counter, out)
+    Ok(Some((header_row(opts, input_header.iter().collect())?, counter)))
 }
 
 fn parse_count(field: &[u8]) -> Option<u64> {
     std::str::from_utf8(field).ok()?.parse().ok()
 }
 
-fn write_counts(header: &Row, counter: &Counter, out: &mut impl Write) -> Result<()> {
+fn write_counts(header: &Row, counter: &Counter, out: &mut dyn Write) -> Result<()> {
     let mut buf = Vec::with_capacity(64 * 1024);
     csvio::write_row(&mut buf, header.iter());
     for (key, counts) in counter.sorted() {

@@ -78,6 +78,66 @@ fn seed_user_table_exactly() {
 }
 
 #[test]
+fn several_tables_in_one_pass_equal_separate_counts() {
+    let wd = Workdir::new("count-and");
+    // One pass makes both seed tables: one to a file, the other to standard output.
+    let got = sh_ok(
+        &wd,
+        &format!(
+            "ticky-parse {} | ticky-count --by error --header Error,Count -o errors.csv \
+               --and --by user --pivot level --columns INFO,ERROR --header Username,INFO,ERROR | ticky-sort --by Username",
+            fixture()
+        ),
+    );
+    assert_eq!(got, SEED_USERS);
+    assert_eq!(String::from_utf8(wd.read("errors.csv")).unwrap(), SEED_ERRORS);
+    // Each table keeps its own conditions, and two tables may share a field.
+    wd.write("r.jsonl", "{\"user\":\"a\",\"level\":\"INFO\"}\n{\"user\":\"b\",\"level\":\"ERROR\"}\n{\"user\":\"a\",\"level\":\"ERROR\"}\n");
+    let got = wd.stdout(
+        wd.command("ticky-count").args([
+            "--by",
+            "user",
+            "--where",
+            "level=ERROR",
+            "-o",
+            "errors-by-user.csv",
+            "--and",
+            "--by",
+            "level,user",
+            "r.jsonl",
+        ]),
+        "",
+    );
+    assert_eq!(String::from_utf8(got).unwrap(), "level,user,count\nERROR,a,1\nERROR,b,1\nINFO,a,1\n");
+    assert_eq!(String::from_utf8(wd.read("errors-by-user.csv")).unwrap(), "user,count\na,1\nb,1\n");
+    // --output also works for one table, and for --merge.
+    wd.stdout(wd.command("ticky-count").args(["--by", "user", "--output", "one.csv", "r.jsonl"]), "");
+    assert_eq!(String::from_utf8(wd.read("one.csv")).unwrap(), "user,count\na,2\nb,1\n");
+    let got = wd.stdout(wd.command("ticky-count").args(["--merge", "-o", "sum.csv", "one.csv", "one.csv"]), "");
+    assert!(got.is_empty());
+    assert_eq!(String::from_utf8(wd.read("sum.csv")).unwrap(), "user,count\na,4\nb,2\n");
+}
+
+#[test]
+fn several_tables_refuse_what_cannot_work() {
+    let wd = Workdir::new("count-and-bad");
+    let stderr = wd.fails(wd.command("ticky-count").args(["--by", "a", "--and", "--by", "b"]), "", 2);
+    assert!(stderr.contains("only one table can go to standard output"), "{stderr}");
+    let stderr = wd.fails(wd.command("ticky-count").args(["--by", "a", "-o", "x.csv", "--and"]), "", 2);
+    assert!(stderr.contains("--by FIELD is required for each table"), "{stderr}");
+    let stderr = wd.fails(wd.command("ticky-count").args(["--merge", "-o", "x.csv", "--and", "--by", "a"]), "", 2);
+    assert!(stderr.contains("does not combine with --and"), "{stderr}");
+    // An output that cannot be created fails before any input is read.
+    let stderr =
+        wd.fails(wd.command("ticky-count").args(["--by", "a", "-o", "no/such/dir.csv", "missing.jsonl"]), "", 1);
+    assert!(stderr.starts_with("ticky-count: --output: creating no/such/dir.csv: No such file"), "{stderr}");
+    assert!(!wd.path("x.csv").exists());
+    // A full disk under a table's own file is an error that names the file.
+    let stderr = wd.fails(wd.command("ticky-count").args(["--by", "a", "-o", "/dev/full"]), "{\"a\":1}\n", 1);
+    assert_eq!(stderr, "ticky-count: writing /dev/full: No space left on device\n");
+}
+
+#[test]
 fn sort_by_count_then_name_keeps_ties_in_order() {
     let wd = Workdir::new("sort-count");
     wd.write("c.csv", "Error,Count\nb,2\na,2\nc,10\nd,1\n");
@@ -234,15 +294,16 @@ fn merged_and_whole(wd: &Workdir, records: &[String], cuts: &[usize], opts: &Cou
     for (i, w) in bounds.windows(2).enumerate() {
         let part = wd.write(&format!("part{i}.jsonl"), records[w[0]..w[1]].concat());
         let mut out = Vec::new();
-        count::run(opts, &[part.display().to_string()], &mut out).unwrap();
+        count::run(std::slice::from_ref(opts), &[part.display().to_string()], &mut out).unwrap();
         parts.push(wd.write(&format!("part{i}.csv"), out).display().to_string());
     }
     let whole = wd.write("whole.jsonl", records.concat());
     let mut expected = Vec::new();
-    count::run(opts, &[whole.display().to_string()], &mut expected).unwrap();
-    let merge = CountOptions { merge: true, by: opts.by.clone(), header: None, pivot: None, filters: vec![] };
+    count::run(std::slice::from_ref(opts), &[whole.display().to_string()], &mut expected).unwrap();
+    let merge =
+        CountOptions { merge: true, by: opts.by.clone(), header: None, pivot: None, filters: vec![], output: None };
     let mut merged = Vec::new();
-    count::run(&merge, &parts, &mut merged).unwrap();
+    count::run(std::slice::from_ref(&merge), &parts, &mut merged).unwrap();
     (merged, expected)
 }
 

@@ -10,12 +10,13 @@ const NAME: &str = "ticky-count";
 const HELP: &str = "\
 ticky-count: count JSON Lines records per key, as CSV
 
-Usage: ticky-count --by FIELD[,FIELD...] [OPTIONS] [FILE...]
+Usage: ticky-count --by FIELD[,FIELD...] [OPTIONS] [--and --by FIELD... [OPTIONS]]... [FILE...]
        ticky-count --merge [--by FIELD,...] [--header A,B,...] [FILE...]
 
 Reads JSON Lines (as ticky-parse writes them) from each FILE or standard input and writes CSV: a
 header, then one row per distinct key with its count, by count descending, ties by key ascending.
-Records without every key field are not counted.
+Records without every key field are not counted. With --and, one pass over the records makes
+several tables, each with its own options; all but one of them need --output.
 
 Options:
       --by FIELD[,FIELD...]     the key: count records per distinct value of these fields
@@ -23,14 +24,17 @@ Options:
       --columns V1[,V2...]      ... for these values, in this order (required with --pivot)
       --where FIELD=VALUE       count only records whose FIELD is VALUE (repeatable: all must hold)
       --header A[,B...]         name the output columns (every one of them)
+  -o, --output FILE             write this table to FILE instead of standard output
+      --and                     start another table: the options after it are its own
       --merge                   read CSVs that ticky-count wrote (same header) and sum their counts;
                                 the key is the first N columns for --by with N fields, else all
                                 columns but the last
   -h, --help                    print this help
   -V, --version                 print the version
 
-Example:
+Examples:
   ticky-parse syslog.log | ticky-count --by user --pivot level --columns INFO,ERROR
+  ticky-parse syslog.log | ticky-count --by error -o errors.csv --and --by user -o users.csv
 ";
 
 fn main() -> ExitCode {
@@ -38,35 +42,54 @@ fn main() -> ExitCode {
 }
 
 fn run(mut args: lexopt::Parser) -> Result<()> {
-    let mut opts = CountOptions::default();
-    let mut pivot = None;
-    let mut columns = None;
+    let mut tables = Vec::new();
+    let mut table = TableArgs::default();
     let mut paths = Vec::new();
     while let Some(arg) = args.next()? {
         match arg {
             Short('h') | Long("help") => return cli::print_help(HELP),
             Short('V') | Long("version") => return cli::print_version(NAME),
-            Long("by") => opts.by.extend(cli::list_value(&mut args, "--by")?),
-            Long("pivot") => pivot = Some(cli::string_value(&mut args, "--pivot")?),
-            Long("columns") => columns = Some(cli::list_value(&mut args, "--columns")?),
+            Long("by") => table.opts.by.extend(cli::list_value(&mut args, "--by")?),
+            Long("pivot") => table.pivot = Some(cli::string_value(&mut args, "--pivot")?),
+            Long("columns") => table.columns = Some(cli::list_value(&mut args, "--columns")?),
             Long("where") => {
                 let value = cli::string_value(&mut args, "--where")?;
                 match value.split_once('=') {
-                    Some((field, v)) if !field.is_empty() => opts.filters.push((field.to_string(), v.to_string())),
+                    Some((field, v)) if !field.is_empty() => {
+                        table.opts.filters.push((field.to_string(), v.to_string()))
+                    }
                     _ => return Err(Error::usage(format!("--where: expected FIELD=VALUE, not {value:?}"))),
                 }
             }
-            Long("header") => opts.header = Some(cli::list_value(&mut args, "--header")?),
-            Long("merge") => opts.merge = true,
+            Long("header") => table.opts.header = Some(cli::list_value(&mut args, "--header")?),
+            Short('o') | Long("output") => table.opts.output = Some(cli::string_value(&mut args, "--output")?),
+            Long("merge") => table.opts.merge = true,
+            Long("and") => tables.push(std::mem::take(&mut table).finish()?),
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
         }
     }
-    opts.pivot = match (pivot, columns) {
-        (Some(field), Some(columns)) => Some(Pivot { field, columns }),
-        (None, None) => None,
-        (Some(_), None) => return Err(Error::usage("--pivot needs --columns V1,V2,... to name its count columns")),
-        (None, Some(_)) => return Err(Error::usage("--columns only applies with --pivot FIELD")),
-    };
-    count::run(&opts, &input::names_or_stdin(paths), &mut cli::stdout())
+    tables.push(table.finish()?);
+    count::run(&tables, &input::names_or_stdin(paths), &mut cli::stdout())
+}
+
+/// The options of one table, as given.
+#[derive(Default)]
+struct TableArgs {
+    opts: CountOptions,
+    pivot: Option<String>,
+    columns: Option<Vec<String>>,
+}
+
+impl TableArgs {
+    fn finish(self) -> Result<CountOptions> {
+        let mut opts = self.opts;
+        opts.pivot = match (self.pivot, self.columns) {
+            (Some(field), Some(columns)) => Some(Pivot { field, columns }),
+            (None, None) => None,
+            (Some(_), None) => return Err(Error::usage("--pivot needs --columns V1,V2,... to name its count columns")),
+            (None, Some(_)) => return Err(Error::usage("--columns only applies with --pivot FIELD")),
+        };
+        Ok(opts)
+    }
 }
