@@ -1,12 +1,13 @@
 //! Reading JSON Lines records: the values of a few named top-level fields, found by a scanner of
 //! our own that checks the whole line is valid JSON but builds nothing from the fields it does not
 //! want. Lines as ticky-parse writes them take a fast path that marks every quote of the line in
-//! one vectorised pass; other lines are scanned token by token, strings eight bytes at a time. A
+//! one vectorised pass ([`scan`]); other lines are scanned token by token, strings eight bytes at a time. A
 //! wanted value's text goes into a buffer reused from record to record, so nothing is allocated
 //! per line. (serde_json, which this replaced, read the records at a third of the speed, most of
 //! it spent on the fields nobody asked for.)
 
 use crate::record::{special_bytes, word_at};
+use crate::scan;
 
 /// Deeper nesting than this is refused rather than followed.
 const MAX_DEPTH: usize = 128;
@@ -156,71 +157,19 @@ impl Fields {
 fn mark_quotes(s: &[u8], bits: &mut Vec<u64>) -> Option<bool> {
     bits.clear();
     let mut high = 0;
-    let mut mark = |b: &[u8; 64]| {
-        let marks = block(b);
-        high |= marks.high;
-        bits.push(marks.quotes);
-        (marks.bad == 0).then_some(())
-    };
     let mut blocks = s.chunks_exact(64);
-    for b in blocks.by_ref() {
-        mark(b.try_into().unwrap())?;
+    let mut mark = |m: scan::Marks| {
+        high |= m.high;
+        bits.push(m.quotes);
+        (m.bad == 0).then_some(())
+    };
+    for block in blocks.by_ref() {
+        mark(scan::marks64(block.try_into().unwrap()))?;
     }
-    let rest = blocks.remainder();
-    if !rest.is_empty() {
-        let mut padded = [b' '; 64];
-        padded[..rest.len()].copy_from_slice(rest);
-        mark(&padded)?;
+    if !blocks.remainder().is_empty() {
+        mark(scan::marks(blocks.remainder()))?;
     }
     Some(high == 0)
-}
-
-/// Bytes of a 64-byte block, one bit per byte.
-struct Marks {
-    quotes: u64,
-    /// Backslashes and control characters.
-    bad: u64,
-    /// Bytes above 0x7f.
-    high: u64,
-}
-
-/// The marks of a 64-byte block. With SSE2, which every x86-64 processor has, sixteen bytes at a time: on the benchmark's
-/// records ticky-count takes 0.85 s of CPU with it and 2.3 s with the same test written as a
-/// plain loop, which the compiler leaves byte by byte.
-#[cfg(target_arch = "x86_64")]
-fn block(b: &[u8; 64]) -> Marks {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
-    let mut m = Marks { quotes: 0, bad: 0, high: 0 };
-    for k in 0..4 {
-        // SAFETY: SSE2 is part of x86-64, so these instructions exist on every processor this
-        // code is built for; the load reads bytes 16k..16k+16 of the 64 of `b` and needs no
-        // alignment.
-        let (quote, bad, high) = unsafe {
-            let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
-            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            // A byte is at most 0x1f when the smaller of it and 0x1f is itself.
-            let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
-            (_mm_movemask_epi8(quote), _mm_movemask_epi8(_mm_or_si128(backslash, control)), _mm_movemask_epi8(v))
-        };
-        m.quotes |= u64::from(quote as u16) << (16 * k);
-        m.bad |= u64::from(bad as u16) << (16 * k);
-        m.high |= u64::from(high as u16) << (16 * k);
-    }
-    m
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn block(b: &[u8; 64]) -> Marks {
-    let mut m = Marks { quotes: 0, bad: 0, high: 0 };
-    for (k, &c) in b.iter().enumerate() {
-        m.quotes |= u64::from(c == b'"') << k;
-        m.bad |= u64::from(c == b'\\' || c < 0x20) << k;
-        m.high |= u64::from(c > 0x7f) << k;
-    }
-    m
 }
 
 /// Where a string lies in the line, between its quotes, and whether it holds escapes.

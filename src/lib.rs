@@ -13,6 +13,7 @@ pub mod input;
 pub mod json;
 pub mod parse;
 pub mod record;
+pub mod scan;
 pub mod sort;
 pub mod syslog;
 pub mod time;

@@ -1,6 +1,7 @@
 //! The JSON record of `ticky-parse`: one object per input line, keys in the order DESIGN.md lists
 //! them, written straight into a reused byte buffer.
 
+use crate::scan;
 use crate::syslog::{self, Header, Payload, PayloadProblem, Timestamp};
 use crate::time::YearGuess;
 
@@ -47,7 +48,7 @@ pub fn write_record(
         return Understanding::NoHeader;
     };
     // Most lines need no escape anywhere; then every field, a piece of the line, is copied as is.
-    let text = if is_clean(line) { Text::Clean } else { Text::Escape };
+    let text = if scan::is_clean(line) { Text::Clean } else { Text::Escape };
     write_header(out, &header, year, text);
     let mut understood = Understanding::Full;
     if header.program == Some(b"ticky") {
@@ -83,17 +84,6 @@ impl Text {
             Text::Escape => write_str_body(out, s),
         }
     }
-}
-
-/// True when no byte of the line needs escaping in JSON: printable ASCII other than `"` and `\\`.
-fn is_clean(line: &[u8]) -> bool {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut words = line.chunks_exact(8);
-    let dirty = words.by_ref().any(|w| {
-        let w = u64::from_le_bytes(w.try_into().unwrap());
-        special_bytes(w) | (w & HIGH) != 0
-    });
-    !dirty && words.remainder().iter().all(|&c| (0x20..0x80).contains(&c) && c != b'"' && c != b'\\')
 }
 
 fn write_header(out: &mut Vec<u8>, h: &Header<'_>, year: &mut Year, text: Text) {
@@ -159,16 +149,25 @@ fn write_payload(out: &mut Vec<u8>, p: &Payload<'_>, text: Text) {
     text.write(out, p.user);
 }
 
+/// Writes `n` in decimal, two digits at a time (a line number or a pid has five to eight digits).
 pub fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    const PAIRS: &[u8; 200] = b"\
+        0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
+        5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
     let mut digits = [0u8; 20];
     let mut i = digits.len();
-    loop {
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[n as usize * 2..n as usize * 2 + 2]);
+    } else {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        digits[i] = b'0' + n as u8;
     }
     out.extend_from_slice(&digits[i..]);
 }
@@ -270,6 +269,15 @@ mod tests {
             record(b"Jan  1 00:21:30 ubuntu.local ticky[9]: ERROR The ticket was modified while updating (breee)"),
             (r#"{"line":7,"time":"2025-01-01T00:21:30","host":"ubuntu.local","program":"ticky","pid":9,"message":"ERROR The ticket was modified while updating (breee)","level":"ERROR","error":"The ticket was modified while updating","user":"breee"}"#.to_string(), Understanding::Full)
         );
+    }
+
+    #[test]
+    fn numbers_in_decimal() {
+        for n in [0, 7, 10, 99, 100, 101, 4217, 65535, 1_000_000, 123_456_789, u64::MAX] {
+            let mut out = Vec::new();
+            write_u64(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
     }
 
     #[test]
