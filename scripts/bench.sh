@@ -99,6 +99,7 @@ rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 rss_parse=$(rss "$bin/ticky-parse" "$log")
 rss_count=$(rss "$bin/ticky-count" --by error "$work/records.jsonl")
 rss_pivot=$(rss "$bin/ticky-count" --by user --pivot level --columns INFO,ERROR "$work/records.jsonl")
+rss_both=$(rss "$bin/ticky-count" --by error -o /dev/null --and --by user --pivot level --columns INFO,ERROR "$work/records.jsonl")
 rss_sort=$(rss "$bin/ticky-sort" --by Count:nr "$work/errors.csv")
 rss_html=$(rss "$bin/ticky-html" "$work/errors.csv")
 rm -f "$work/records.jsonl"
@@ -120,6 +121,7 @@ mawk_s=${seconds["mawk script | sort"]}
     printf '  ticky-parse                  %6.1f MB\n' "$(calc "$rss_parse / 1024")"
     printf '  ticky-count --by error       %6.1f MB\n' "$(calc "$rss_count / 1024")"
     printf '  ticky-count --pivot          %6.1f MB\n' "$(calc "$rss_pivot / 1024")"
+    printf '  ticky-count, both tables     %6.1f MB\n' "$(calc "$rss_both / 1024")"
     printf '  ticky-sort (the ranking)     %6.1f MB\n' "$(calc "$rss_sort / 1024")"
     printf '  ticky-html (the ranking)     %6.1f MB\n' "$(calc "$rss_html / 1024")"
 } | tee target/bench.txt

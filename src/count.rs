@@ -211,6 +211,8 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
             }
         }
     }
+    // The files first: a reader of standard output that stops early (`| head`) ends the run.
+    counting.sort_by_key(|t| t.file.is_none());
     for table in &mut counting {
         write_table(&table.header, &table.counter, table.file.as_mut(), out)?;
     }

@@ -110,6 +110,18 @@ fn several_tables_in_one_pass_equal_separate_counts() {
     );
     assert_eq!(String::from_utf8(got).unwrap(), "level,user,count\nERROR,a,1\nERROR,b,1\nINFO,a,1\n");
     assert_eq!(String::from_utf8(wd.read("errors-by-user.csv")).unwrap(), "user,count\na,1\nb,1\n");
+    // The table on standard output comes first here, and its reader has gone: the run ends
+    // quietly, and the file is still written.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = wd
+        .command("ticky-count")
+        .args(["--by", "user", "--and", "--by", "level", "-o", "levels.csv", "r.jsonl"])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert!(out.status.success() && out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(wd.read("levels.csv")).unwrap(), "level,count\nERROR,2\nINFO,1\n");
     // --output also works for one table, and for --merge.
     wd.stdout(wd.command("ticky-count").args(["--by", "user", "--output", "one.csv", "r.jsonl"]), "");
     assert_eq!(String::from_utf8(wd.read("one.csv")).unwrap(), "user,count\na,2\nb,1\n");
