@@ -135,6 +135,8 @@ fn several_tables_refuse_what_cannot_work() {
     let wd = Workdir::new("count-and-bad");
     let stderr = wd.fails(wd.command("ticky-count").args(["--by", "a", "--and", "--by", "b"]), "", 2);
     assert!(stderr.contains("only one table can go to standard output"), "{stderr}");
+    let stderr = wd.fails(wd.command("ticky-count").args(["--by", "a", "-o", "-", "--and", "--by", "b"]), "", 2);
+    assert!(stderr.contains("only one table can go to standard output"), "{stderr}");
     let stderr = wd.fails(wd.command("ticky-count").args(["--by", "a", "-o", "x.csv", "--and"]), "", 2);
     assert!(stderr.contains("--by FIELD is required for each table"), "{stderr}");
     let stderr = wd.fails(wd.command("ticky-count").args(["--merge", "-o", "x.csv", "--and", "--by", "a"]), "", 2);

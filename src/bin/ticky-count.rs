@@ -24,7 +24,7 @@ Options:
       --columns V1[,V2...]      ... for these values, in this order (required with --pivot)
       --where FIELD=VALUE       count only records whose FIELD is VALUE (repeatable: all must hold)
       --header A[,B...]         name the output columns (every one of them)
-  -o, --output FILE             write this table to FILE instead of standard output
+  -o, --output FILE             write this table to FILE instead of standard output (-)
       --and                     start another table: the options after it are its own
       --merge                   read CSVs that ticky-count wrote (same header) and sum their counts;
                                 the key is the first N columns for --by with N fields, else all
@@ -62,7 +62,10 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                 }
             }
             Long("header") => table.opts.header = Some(cli::list_value(&mut args, "--header")?),
-            Short('o') | Long("output") => table.opts.output = Some(cli::string_value(&mut args, "--output")?),
+            Short('o') | Long("output") => {
+                let path = cli::string_value(&mut args, "--output")?;
+                table.opts.output = (path != "-").then_some(path);
+            }
             Long("merge") => table.opts.merge = true,
             Long("and") => tables.push(std::mem::take(&mut table).finish()?),
             Value(path) => paths.push(cli::path_value(path)),
