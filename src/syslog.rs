@@ -219,7 +219,7 @@ pub fn parse_payload(message: &[u8]) -> Result<Payload<'_>, PayloadProblem> {
     };
     let body = trim_end(rest, b" \t");
     let inner = body.strip_suffix(b")").ok_or(PayloadProblem::NoUser)?;
-    let (text, user) = match inner.windows(2).rposition(|w| w == b" (") {
+    let (text, user) = match last_space_paren(inner) {
         Some(open) => (&inner[..open], &inner[open + 2..]),
         // The user's group may be the whole body: `ERROR (bob)`.
         None => (&b""[..], inner.strip_prefix(b"(").ok_or(PayloadProblem::NoUser)?),
@@ -238,6 +238,18 @@ pub fn parse_payload(message: &[u8]) -> Result<Payload<'_>, PayloadProblem> {
         None => (None, (text, &b""[..])),
     };
     Ok(Payload { level, text, ticket, user })
+}
+
+/// Where the last ` (` of `b` starts.
+fn last_space_paren(b: &[u8]) -> Option<usize> {
+    let mut end = b.len();
+    while let Some(paren) = b[..end].iter().rposition(|&c| c == b'(') {
+        if paren > 0 && b[paren - 1] == b' ' {
+            return Some(paren - 1);
+        }
+        end = paren;
+    }
+    None
 }
 
 fn trim_end<'a>(mut b: &'a [u8], chars: &[u8]) -> &'a [u8] {
@@ -380,5 +392,15 @@ mod tests {
         assert_eq!(parse_payload(b"INFO Bad ()"), Err(PayloadProblem::NoUser));
         assert_eq!(parse_payload(b"Started service (root)"), Err(PayloadProblem::NoLevel));
         assert_eq!(parse_payload(b"WARN x (a)"), Err(PayloadProblem::NoLevel));
+    }
+
+    #[test]
+    fn last_space_paren_is_the_last_of_its_kind() {
+        for (b, want) in
+            [("a (b) (c)", Some(5)), ("a (b(c", Some(1)), ("a(b", None), ("(b", None), (" (", Some(0)), ("", None)]
+        {
+            assert_eq!(last_space_paren(b.as_bytes()), want, "{b:?}");
+            assert_eq!(last_space_paren(b.as_bytes()), b.as_bytes().windows(2).rposition(|w| w == b" ("), "{b:?}");
+        }
     }
 }
