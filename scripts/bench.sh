@@ -5,7 +5,7 @@
 #
 # Generates, once and cached under target/bench/, a deterministic syslog with ticky-gen (mostly
 # ticky lines, some with ticky[pid]:, other daemons mixed in), then times side by side, the median
-# of BENCH_RUNS runs each:
+# of BENCH_RUNS runs each (wall time, and CPU time of all the command's processes, user and system):
 #   ticky-parse alone, the design card's pipeline (ticky-parse | ticky-count --by error), the whole
 #   daily report (scripts/daily.sh), a careful mawk script and grep|sed|sort|uniq -c|sort -rn
 #   computing the same ranking, and wc -l as the floor of reading the bytes;
@@ -65,19 +65,23 @@ contenders=(
 export LOG=$log BIN=$bin WORK=$work
 calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-declare -A seconds
+declare -A seconds cpu
 reference=""
 for entry in "${contenders[@]}"; do
     name=${entry%% :: *}
     cmd=${entry#* :: }
     times=()
+    cpus=()
     for ((r = 0; r < runs; r++)); do
         start=$(date +%s.%N)
-        bash -o pipefail -c "$cmd" >"$work/out.txt"
+        /usr/bin/time -f '%U %S' -o "$work/cpu.txt" bash -o pipefail -c "$cmd" >"$work/out.txt"
         end=$(date +%s.%N)
         times+=("$(calc "$end - $start")")
+        read -r user sys <"$work/cpu.txt"
+        cpus+=("$(calc "$user + $sys")")
     done
     seconds[$name]=$(printf '%s\n' "${times[@]}" | median)
+    cpu[$name]=$(printf '%s\n' "${cpus[@]}" | median)
     # The ranking, without header, as "message,count" lines in a fixed order, must be the same for all.
     if [ -s "$work/out.txt" ]; then
         ranking=$(grep -v '^[Ee]rror,[Cc]ount$' "$work/out.txt" | LC_ALL=C sort)
@@ -110,10 +114,10 @@ mawk_s=${seconds["mawk script | sort"]}
 {
     printf 'ticky benchmark, %s, %s cores, %s\n' "$(date -u '+%Y-%m-%d')" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
     printf 'log: %d lines, %.0f MB (ticky-gen --seed 42); median of %d runs\n\n' "$lines" "$mb" "$runs"
-    printf '%-42s %9s %10s\n' "command" "seconds" "MB/s"
+    printf '%-42s %9s %10s %9s\n' "command" "seconds" "MB/s" "CPU s"
     for entry in "${contenders[@]}"; do
         name=${entry%% :: *}
-        printf '%-42s %9.2f %10.0f\n' "$name" "${seconds[$name]}" "$(calc "$mb / ${seconds[$name]}")"
+        printf '%-42s %9.2f %10.0f %9.2f\n' "$name" "${seconds[$name]}" "$(calc "$mb / ${seconds[$name]}")" "${cpu[$name]}"
     done
     printf '\ncard pipeline vs mawk: %.1fx faster (target 4x)\n' "$(calc "$mawk_s / $card")"
     printf 'daily.sh vs card pipeline: %.2fx the time (target under 2x)\n' "$(calc "${seconds["scripts/daily.sh (whole report)"]} / $card")"
