@@ -4,8 +4,9 @@
 #   scripts/bench.sh [LINES]      (default 6000000; BENCH_RUNS=N repetitions, default 3)
 #
 # Generates, once and cached under target/bench/, a deterministic syslog with ticky-gen (mostly
-# ticky lines, some with ticky[pid]:, other daemons mixed in), then times side by side, the median
-# of BENCH_RUNS runs each (wall time, and CPU time of all the command's processes, user and system):
+# ticky lines, some with ticky[pid]:, other daemons mixed in), then times side by side, in
+# BENCH_RUNS rounds of one run each, the median of each (wall time, and CPU time of all the
+# command's processes, user and system):
 #   ticky-parse alone, the design card's pipeline (ticky-parse | ticky-count --by error), the whole
 #   daily report (scripts/daily.sh), a careful mawk script and grep|sed|sort|uniq -c|sort -rn
 #   computing the same ranking, and wc -l as the floor of reading the bytes;
@@ -65,35 +66,42 @@ contenders=(
 export LOG=$log BIN=$bin WORK=$work
 calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-declare -A seconds cpu
+declare -A times cpus seconds cpu
 reference=""
-for entry in "${contenders[@]}"; do
-    name=${entry%% :: *}
-    cmd=${entry#* :: }
-    times=()
-    cpus=()
-    for ((r = 0; r < runs; r++)); do
+# Round after round, every contender once per round: a slow spell of a shared machine then falls on
+# all of them alike instead of on whichever ran during it.
+for ((r = 1; r <= runs; r++)); do
+    echo "bench.sh: round $r of $runs" >&2
+    for entry in "${contenders[@]}"; do
+        name=${entry%% :: *}
+        cmd=${entry#* :: }
         start=$(date +%s.%N)
         /usr/bin/time -f '%U %S' -o "$work/cpu.txt" bash -o pipefail -c "$cmd" >"$work/out.txt"
         end=$(date +%s.%N)
-        times+=("$(calc "$end - $start")")
+        times[$name]+="$(calc "$end - $start") "
         read -r user sys <"$work/cpu.txt"
-        cpus+=("$(calc "$user + $sys")")
-    done
-    seconds[$name]=$(printf '%s\n' "${times[@]}" | median)
-    cpu[$name]=$(printf '%s\n' "${cpus[@]}" | median)
-    # The ranking, without header, as "message,count" lines in a fixed order, must be the same for all.
-    if [ -s "$work/out.txt" ]; then
-        ranking=$(grep -v '^[Ee]rror,[Cc]ount$' "$work/out.txt" | LC_ALL=C sort)
-        if [ -z "$reference" ]; then
-            reference=$ranking
-        elif [ "$ranking" != "$reference" ]; then
-            echo "bench.sh: $name computed a different ranking:" >&2
-            diff <(echo "$reference") <(echo "$ranking") >&2 || true
-            exit 1
+        cpus[$name]+="$(calc "$user + $sys") "
+        # The ranking, without header, as "message,count" lines in a fixed order, must be the same
+        # for all.
+        if [ -s "$work/out.txt" ]; then
+            ranking=$(grep -v '^[Ee]rror,[Cc]ount$' "$work/out.txt" | LC_ALL=C sort)
+            if [ -z "$reference" ]; then
+                reference=$ranking
+            elif [ "$ranking" != "$reference" ]; then
+                echo "bench.sh: $name computed a different ranking:" >&2
+                diff <(echo "$reference") <(echo "$ranking") >&2 || true
+                exit 1
+            fi
         fi
-    fi
-    echo "bench.sh: $name: ${seconds[$name]} s" >&2
+    done
+done
+for entry in "${contenders[@]}"; do
+    name=${entry%% :: *}
+    # shellcheck disable=SC2086 # the lists are words on purpose
+    seconds[$name]=$(printf '%s\n' ${times[$name]} | median)
+    # shellcheck disable=SC2086
+    cpu[$name]=$(printf '%s\n' ${cpus[$name]} | median)
+    echo "bench.sh: $name: ${seconds[$name]} s, runs: ${times[$name]}" >&2
 done
 
 # Peak memory of each tool on its own input.
