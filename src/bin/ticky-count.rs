@@ -11,12 +11,12 @@ const HELP: &str = "\
 ticky-count: count JSON Lines records per key, as CSV
 
 Usage: ticky-count --by FIELD[,FIELD...] [OPTIONS] [--and --by FIELD... [OPTIONS]]... [FILE...]
-       ticky-count --merge [--by FIELD,...] [--header A,B,...] [FILE...]
+       ticky-count --merge [--by FIELD,...] [--header A,B,...] [-o FILE] [FILE...]
 
 Reads JSON Lines (as ticky-parse writes them) from each FILE or standard input and writes CSV: a
 header, then one row per distinct key with its count, by count descending, ties by key ascending.
 Records without every key field are not counted. With --and, one pass over the records makes
-several tables, each with its own options; all but one of them need --output.
+several tables, each with its own options; at most one of them may go to standard output.
 
 Options:
       --by FIELD[,FIELD...]     the key: count records per distinct value of these fields
