@@ -106,7 +106,8 @@ struct Table<'a> {
     opts: &'a CountOptions,
     header: Row,
     keys: Vec<usize>,
-    pivot: Option<usize>,
+    /// The pivot field and the values that get a count column.
+    pivot: Option<(usize, &'a [String])>,
     filters: Vec<(usize, &'a [u8])>,
     counter: Counter,
     /// The table's own output file, created before any input is read (so that a wrong path fails
@@ -121,12 +122,12 @@ impl Table<'_> {
         if !self.filters.iter().all(|&(i, v)| fields.get(i) == Some(v)) {
             return Ok(());
         }
-        let col = match (self.pivot, &self.opts.pivot) {
-            (Some(i), Some(p)) => match fields.get(i).and_then(|v| p.columns.iter().position(|c| c.as_bytes() == v)) {
+        let col = match self.pivot {
+            Some((i, columns)) => match fields.get(i).and_then(|v| columns.iter().position(|c| c.as_bytes() == v)) {
                 Some(col) => col,
                 None => return Ok(()),
             },
-            _ => 0,
+            None => 0,
         };
         key.clear();
         for &i in &self.keys {
@@ -149,7 +150,7 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
             let mut file = create_output(opts)?;
             return match merge(opts, paths)? {
                 Some((header, counter)) => write_table(&header, &counter, file.as_mut(), out),
-                None => write_table(&Row::default(), &Counter::new(0), file.as_mut(), out),
+                None => Ok(()),
             };
         }
         _ if tables.iter().any(|t| t.merge) => {
@@ -186,7 +187,7 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
             opts,
             header: header_row(opts, header.iter().map(|s| s.as_bytes()).collect())?,
             keys: opts.by.iter().map(|f| field(f)).collect(),
-            pivot: opts.pivot.as_ref().map(|p| field(&p.field)),
+            pivot: opts.pivot.as_ref().map(|p| (field(&p.field), &p.columns[..])),
             filters: opts.filters.iter().map(|(f, v)| (field(f), v.as_bytes())).collect(),
             counter: Counter::new(opts.pivot.as_ref().map_or(1, |p| p.columns.len())),
             file: None,
@@ -226,12 +227,11 @@ fn create_output(opts: &CountOptions) -> Result<Option<(String, File)>> {
     Ok(Some((path.clone(), file)))
 }
 
-/// Writes a table to its own file, or to `out` when it has none. An empty header writes nothing.
+/// Writes a table to its own file (created by [`create_output`]), or to `out` when it has none.
 fn write_table(header: &Row, counter: &Counter, file: Option<&mut (String, File)>, out: &mut impl Write) -> Result<()> {
-    let write = |w: &mut dyn Write| if header.is_empty() { Ok(()) } else { write_counts(header, counter, w) };
     match file {
-        None => write(out),
-        Some((path, file)) => write(file).map_err(|e| match e {
+        None => write_counts(header, counter, out),
+        Some((path, file)) => write_counts(header, counter, file).map_err(|e| match e {
             Error::Io { source, .. } => Error::io(format!("writing {path}"), source),
             other => other,
         }),
