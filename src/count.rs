@@ -298,13 +298,7 @@ fn merge(opts: &CountOptions, paths: &[String]) -> Result<Option<(Row, Counter)>
         }
         let width = nkeys + counter.width;
         while let Some(number) = reader.read_row(&mut row)? {
-            if row.len() != width {
-                return Err(Error::input(
-                    &input_name,
-                    number,
-                    format!("row has {} fields but the header has {width}", row.len()),
-                ));
-            }
+            csvio::check_width(&row, width, &input_name, number)?;
             key.clear();
             for field in row.iter().take(nkeys) {
                 push_key_field(&mut key, field);

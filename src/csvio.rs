@@ -180,17 +180,19 @@ pub fn read_table(inputs: Vec<Input>) -> Result<Option<(Row, Vec<Row>)>> {
         }
         let width = row.len();
         while let Some(line) = reader.read_row(&mut row)? {
-            if row.len() != width {
-                return Err(Error::input(
-                    &input_name,
-                    line,
-                    format!("row has {} fields but the header has {width}", row.len()),
-                ));
-            }
+            check_width(&row, width, &input_name, line)?;
             rows.push(row.clone());
         }
     }
     Ok(header.map(|(_, h)| (h, rows)))
+}
+
+/// Refuses a row whose number of fields is not the header's `width`, at `file`'s `line`.
+pub fn check_width(row: &Row, width: usize, file: &str, line: u64) -> Result<()> {
+    if row.len() == width {
+        return Ok(());
+    }
+    Err(Error::input(file, line, format!("row has {} fields but the header has {width}", row.len())))
 }
 
 /// Appends one CSV row to `out`, quoting the fields that need it.
