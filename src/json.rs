@@ -1,9 +1,9 @@
 //! Reading JSON Lines records: the values of a few named top-level fields, found by a scanner of
 //! our own that checks the whole line is valid JSON but builds nothing from the fields it does not
 //! want. Lines as ticky-parse writes them take a fast path that marks every quote of the line in
-//! one vectorised pass ([`scan`]); other lines are scanned token by token, strings eight bytes at a time. A
-//! wanted value's text goes into a buffer reused from record to record, so nothing is allocated
-//! per line. (serde_json, which this replaced, read the records at a third of the speed, most of
+//! one vectorised pass ([`scan`]); other lines are scanned token by token, strings eight bytes at
+//! a time. A wanted value's text goes into a buffer reused from record to record, so nothing is
+//! allocated per line. (serde_json, which this replaced, read the records at a third of the speed, most of
 //! it spent on the fields nobody asked for.)
 
 use crate::record::{special_bytes, word_at};
@@ -48,6 +48,7 @@ impl Fields {
         if self.read_plain(line).is_some() {
             return Ok(());
         }
+        // A new record number forgets whatever the fast path found before it gave up.
         self.record += 1;
         let mut scanner = Scanner { s: line, i: 0 };
         scanner.record(self).map_err(|what| format!("invalid JSON record: {what} (column {})", scanner.i + 1))
@@ -62,8 +63,8 @@ impl Fields {
 impl Fields {
     /// The fast path, for lines written the way ticky-parse writes them: no escapes, no control
     /// characters, no space between tokens, no nested values. Such a line's strings are exactly
-    /// the stretches between two quotes, so one pass over the line marks every quote (eight bytes
-    /// at a time) and the walk then jumps from quote to quote instead of testing each byte of each
+    /// the stretches between two quotes, so one pass over the line marks every quote (sixteen
+    /// bytes at a time) and the walk then jumps from quote to quote instead of testing each byte of each
     /// string. Returns `None`, leaving the fields in any state, for any line it does not accept as
     /// valid: [`Scanner`] then reads it again and gives the verdict and the message.
     fn read_plain(&mut self, s: &[u8]) -> Option<()> {
