@@ -9,7 +9,9 @@
 # command's processes, user and system):
 #   ticky-parse alone, the design card's pipeline (ticky-parse | ticky-count --by error), the whole
 #   daily report (scripts/daily.sh), a careful mawk script and grep|sed|sort|uniq -c|sort -rn
-#   computing the same ranking, and wc -l as the floor of reading the bytes;
+#   computing the same ranking, and three floors: wc -l reading the log's bytes, ticky-parse
+#   piped into wc -l (the card's pipeline if counting cost nothing), and ticky-parse's records
+#   moved through a pipe by dd into wc -l (the card's pipeline if parsing cost nothing too);
 # and the peak memory (RSS) of each ticky tool. It checks that every contender computed the same
 # ranking, prints a table and writes it to target/bench.txt.
 set -euo pipefail
@@ -34,6 +36,10 @@ fi
 bytes=$(stat -c %s "$log")
 # Read it once so that every contender finds it in the page cache.
 cat "$log" >/dev/null
+# The records the card's pipeline moves from ticky-parse to ticky-count, for the floor of moving
+# them and for ticky-count's peak memory; written anew by this build of ticky-parse.
+records=$work/records.jsonl
+"$bin/ticky-parse" "$log" >"$records"
 
 cat >"$work/rank.awk" <<'AWK'
 # The error ranking: ERROR lines of the ticky program (with or without [pid]), user removed.
@@ -57,13 +63,15 @@ AWK
 contenders=(
     "wc -l (reading the bytes) :: wc -l \"\$LOG\" >/dev/null"
     "ticky-parse > /dev/null :: \"\$BIN/ticky-parse\" \"\$LOG\" >/dev/null"
+    "ticky's records through a pipe (dd | wc) :: dd if=\"\$RECORDS\" bs=16k status=none | wc -l >/dev/null"
+    "ticky-parse | wc -l :: \"\$BIN/ticky-parse\" \"\$LOG\" | wc -l >/dev/null"
     "ticky-parse | ticky-count --by error :: \"\$BIN/ticky-parse\" \"\$LOG\" | \"\$BIN/ticky-count\" --by error"
     "scripts/daily.sh (whole report) :: scripts/daily.sh \"\$LOG\" \"\$WORK/report\" >/dev/null && cat \"\$WORK/report/error_message.csv\""
     "mawk script | sort :: mawk -f \"\$WORK/rank.awk\" \"\$LOG\" | sort -t, -k2,2nr -k1,1"
     "grep | sed | sort | uniq -c | sort -rn :: grep -E ' ticky(\[[0-9]+\])?: ERROR ' \"\$LOG\" | sed -E 's/.* ticky(\[[0-9]+\])?: ERROR //; s/ \([^()]*\)\$//' | LC_ALL=C sort | uniq -c | sort -rn | awk '{ n = \$1; sub(/^ *[0-9]+ /, \"\"); print \$0 \",\" n }'"
 )
 
-export LOG=$log BIN=$bin WORK=$work
+export LOG=$log RECORDS=$records BIN=$bin WORK=$work
 calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 declare -A times cpus seconds cpu
@@ -105,16 +113,15 @@ for entry in "${contenders[@]}"; do
 done
 
 # Peak memory of each tool on its own input.
-"$bin/ticky-parse" "$log" >"$work/records.jsonl"
-"$bin/ticky-count" --by error --header Error,Count "$work/records.jsonl" >"$work/errors.csv"
+"$bin/ticky-count" --by error --header Error,Count "$records" >"$work/errors.csv"
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 rss_parse=$(rss "$bin/ticky-parse" "$log")
-rss_count=$(rss "$bin/ticky-count" --by error "$work/records.jsonl")
-rss_pivot=$(rss "$bin/ticky-count" --by user --pivot level --columns INFO,ERROR "$work/records.jsonl")
-rss_both=$(rss "$bin/ticky-count" --by error -o /dev/null --and --by user --pivot level --columns INFO,ERROR "$work/records.jsonl")
+rss_count=$(rss "$bin/ticky-count" --by error "$records")
+rss_pivot=$(rss "$bin/ticky-count" --by user --pivot level --columns INFO,ERROR "$records")
+rss_both=$(rss "$bin/ticky-count" --by error -o /dev/null --and --by user --pivot level --columns INFO,ERROR "$records")
 rss_sort=$(rss "$bin/ticky-sort" --by Count:nr "$work/errors.csv")
 rss_html=$(rss "$bin/ticky-html" "$work/errors.csv")
-rm -f "$work/records.jsonl"
+rm -f "$records"
 
 mb=$(calc "$bytes / 1000000")
 card=${seconds["ticky-parse | ticky-count --by error"]}
@@ -122,12 +129,14 @@ mawk_s=${seconds["mawk script | sort"]}
 {
     printf 'ticky benchmark, %s, %s cores, %s\n' "$(date -u '+%Y-%m-%d')" "$(nproc)" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
     printf 'log: %d lines, %.0f MB (ticky-gen --seed 42); median of %d runs\n\n' "$lines" "$mb" "$runs"
-    printf '%-42s %9s %10s %9s\n' "command" "seconds" "MB/s" "CPU s"
+    printf '%-42s %9s %10s %9s\n' "command" "seconds" "log MB/s" "CPU s"
     for entry in "${contenders[@]}"; do
         name=${entry%% :: *}
         printf '%-42s %9.2f %10.0f %9.2f\n' "$name" "${seconds[$name]}" "$(calc "$mb / ${seconds[$name]}")" "${cpu[$name]}"
     done
-    printf '\ncard pipeline vs mawk: %.1fx faster (target 4x)\n' "$(calc "$mawk_s / $card")"
+    printf '\ncard pipeline vs mawk: %.1fx faster (target 4x, %.2f s)\n' "$(calc "$mawk_s / $card")" "$(calc "$mawk_s / 4")"
+    printf '  floors: %.2f s if counting cost nothing, %.2f s to move the records through a pipe\n' \
+        "${seconds["ticky-parse | wc -l"]}" "${seconds["ticky's records through a pipe (dd | wc)"]}"
     printf 'daily.sh vs card pipeline: %.2fx the time (target under 2x)\n' "$(calc "${seconds["scripts/daily.sh (whole report)"]} / $card")"
     printf '\npeak RSS (target under 32 MB each)\n'
     printf '  ticky-parse                  %6.1f MB\n' "$(calc "$rss_parse / 1024")"
