@@ -73,6 +73,14 @@ impl<R: Read> LineReader<R> {
     /// The next line's 1-based number and its bytes without the `\n` or `\r\n`, or `None` at the
     /// end of the input.
     pub fn next_line(&mut self) -> Result<Option<(u64, &[u8])>> {
+        self.next_line_or_wait(|| Ok(()))
+    }
+
+    /// [`LineReader::next_line`], calling `before_read` whenever no whole line is left in the
+    /// buffer and the next step is a read, which may wait for input: a pipe or a terminal that has
+    /// nothing more to give for now. A filter passes its output on there, so that records of a
+    /// slowly growing log (`tail -F`) are not held back waiting for a buffer to fill.
+    pub fn next_line_or_wait(&mut self, mut before_read: impl FnMut() -> Result<()>) -> Result<Option<(u64, &[u8])>> {
         let mut searched = self.start;
         let (line_start, line_end) = loop {
             if let Some(i) = self.buf[searched..self.end].find_byte(b'\n') {
@@ -88,6 +96,7 @@ impl<R: Read> LineReader<R> {
                 self.start = self.end;
                 break (start, end);
             }
+            before_read()?;
             searched = self.fill()?;
         };
         self.line += 1;

@@ -109,7 +109,13 @@ fn parse_stream(
     summary: &mut Summary,
 ) -> Result<()> {
     let mut lines = LineReader::new(reader, name);
-    while let Some((number, line)) = lines.next_line()? {
+    // Before each read of the input (every 256 KiB of a file, or whenever a pipe runs dry) the
+    // records so far go out, so `tail -F log | ticky-parse` shows each line as it comes.
+    while let Some((number, line)) = lines.next_line_or_wait(|| {
+        cli::write_and_flush(buf, out)?;
+        buf.clear();
+        Ok(())
+    })? {
         let understood = record::write_record(buf, file, number, line, year);
         buf.push(b'\n');
         summary.lines += 1;

@@ -237,3 +237,39 @@ fn closed_output_pipe_is_a_quiet_success() {
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_eq!((stdout.as_ref(), stderr.as_ref()), ("status=0\n", ""));
 }
+
+#[test]
+fn each_record_goes_out_while_the_input_waits() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+
+    // A log still being written, as `tail -F` passes it on: a record must not wait for the next
+    // lines, nor for the end of the input.
+    let wd = Workdir::new("parse-live");
+    let mut child = wd
+        .command("ticky-parse")
+        .args(["--year", "2025"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let (tx, records) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in stdout.lines() {
+            tx.send(serde_json::from_str::<Value>(&line.unwrap()).unwrap()).unwrap();
+        }
+    });
+    for (n, user) in [(1, "ann"), (2, "bob")] {
+        writeln!(stdin, "Jan 31 00:09:39 h ticky: ERROR Connection to DB failed ({user})").unwrap();
+        stdin.flush().unwrap();
+        let record = records.recv_timeout(Duration::from_secs(20)).expect("no record while the input waits");
+        assert_eq!((record["line"].as_u64(), record["user"].as_str()), (Some(n), Some(user)));
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    reader.join().unwrap();
+    assert!(records.try_recv().is_err(), "a record after the last line");
+}

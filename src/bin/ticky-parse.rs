@@ -15,7 +15,8 @@ Usage: ticky-parse [OPTIONS] [FILE...]
 Reads each FILE (or standard input when none, or -) and writes one JSON object per input line:
 line, time, host, program, pid, message; for the ticky service also level, info or error, ticket
 and user; raw for a line without a syslog header. A summary of the lines that were not fully
-understood goes to standard error.
+understood goes to standard error. Records go out whenever the input pauses, so a live log
+(tail -F) shows each record as its line arrives.
 
 Options:
       --year YYYY   year of RFC 3164 timestamps (default: inferred from the file's
@@ -25,8 +26,9 @@ Options:
   -h, --help        print this help
   -V, --version     print the version
 
-Example:
+Examples:
   ticky-parse /var/log/syslog | ticky-count --by error
+  tail -F /var/log/syslog | ticky-parse | jq -c 'select(.level == \"ERROR\")'
 ";
 
 fn main() -> ExitCode {
