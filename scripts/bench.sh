@@ -120,6 +120,7 @@ rss_count=$(rss "$bin/ticky-count" --by error "$records")
 rss_pivot=$(rss "$bin/ticky-count" --by user --pivot level --columns INFO,ERROR "$records")
 rss_both=$(rss "$bin/ticky-count" --by error -o /dev/null --and --by user --pivot level --columns INFO,ERROR "$records")
 rss_sort=$(rss "$bin/ticky-sort" --by Count:nr "$work/errors.csv")
+rss_sort_all=$(rss env TMPDIR="$work" "$bin/ticky-sort" --by user "$records")
 rss_html=$(rss "$bin/ticky-html" "$work/errors.csv")
 rm -f "$records"
 
@@ -144,5 +145,6 @@ mawk_s=${seconds["mawk script | sort"]}
     printf '  ticky-count --pivot          %6.1f MB\n' "$(calc "$rss_pivot / 1024")"
     printf '  ticky-count, both tables     %6.1f MB\n' "$(calc "$rss_both / 1024")"
     printf '  ticky-sort (the ranking)     %6.1f MB\n' "$(calc "$rss_sort / 1024")"
+    printf '  ticky-sort (every record)    %6.1f MB\n' "$(calc "$rss_sort_all / 1024")"
     printf '  ticky-html (the ranking)     %6.1f MB\n' "$(calc "$rss_html / 1024")"
 } | tee target/bench.txt

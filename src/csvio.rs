@@ -162,8 +162,18 @@ fn parse_line(line: &[u8], state: &mut State, row: &mut Row) -> bool {
 /// Reads whole CSV inputs: the header of the first, then the rows of all. Every input must have the
 /// same header, and every row as many fields as the header. `None` when every input is empty.
 pub fn read_table(inputs: Vec<Input>) -> Result<Option<(Row, Vec<Row>)>> {
-    let mut header: Option<(String, Row)> = None;
     let mut rows = Vec::new();
+    let header = each_row(inputs, |_, row| {
+        rows.push(row.clone());
+        Ok(())
+    })?;
+    Ok(header.map(|h| (h, rows)))
+}
+
+/// Reads CSV inputs as [`read_table`] does, handing each row to `f` (with the header) in turn
+/// instead of keeping it; returns the header.
+pub fn each_row(inputs: Vec<Input>, mut f: impl FnMut(&Row, &Row) -> Result<()>) -> Result<Option<Row>> {
+    let mut header: Option<(String, Row)> = None;
     let mut row = Row::default();
     for input in inputs {
         let input_name = input.name.clone();
@@ -181,10 +191,11 @@ pub fn read_table(inputs: Vec<Input>) -> Result<Option<(Row, Vec<Row>)>> {
         let width = row.len();
         while let Some(line) = reader.read_row(&mut row)? {
             check_width(&row, width, &input_name, line)?;
-            rows.push(row.clone());
+            let (_, h) = header.as_ref().expect("read before any row");
+            f(h, &row)?;
         }
     }
-    Ok(header.map(|(_, h)| (h, rows)))
+    Ok(header.map(|(_, h)| h))
 }
 
 /// Refuses a row whose number of fields is not the header's `width`, at `file`'s `line`.

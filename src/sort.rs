@@ -1,8 +1,12 @@
 //! `ticky-sort`: sorts CSV rows (the header stays first) or JSON Lines records by named columns,
-//! stably, each key text by bytes or numeric, ascending or reversed.
+//! stably, each key text by bytes or numeric, ascending or reversed. Input of any size sorts in
+//! bounded memory: what does not fit the buffer goes to a temporary file in sorted runs, which are
+//! merged at the end, as sort(1) does.
 
 use std::cmp::Ordering;
-use std::io::{BufRead, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 
 use crate::cli;
 use crate::csvio::{self, Row};
@@ -56,24 +60,16 @@ fn number(b: &[u8]) -> Option<f64> {
     (!n.is_nan()).then_some(n)
 }
 
-/// A row's values of the sort keys, in key order; `None` where a JSON record lacks the field.
-type KeyValues<'a> = Vec<Option<&'a [u8]>>;
+/// Records held in memory before they are sorted and written to a temporary file as one run, unless
+/// `--buffer-size` says otherwise.
+pub const DEFAULT_BUFFER: usize = 8 << 20;
 
-/// Compares two rows by every key in turn: a missing field (`None`) sorts before any value.
-fn compare_rows(keys: &[SortKey], a: &[Option<&[u8]>], b: &[Option<&[u8]>]) -> Ordering {
-    for (key, (x, y)) in keys.iter().zip(a.iter().zip(b)) {
-        let order = match (x, y) {
-            (Some(x), Some(y)) => key.compare(x, y),
-            (x, y) => x.is_some().cmp(&y.is_some()),
-        };
-        if order != Ordering::Equal {
-            return order;
-        }
-    }
-    Ordering::Equal
-}
+/// At most this many runs are merged at once, each read through a buffer of [`RUN_READ_BUFFER`];
+/// more runs are first merged in groups into longer ones.
+const MERGE_WAYS: usize = 256;
+const RUN_READ_BUFFER: usize = 8 * 1024;
 
-pub fn run(keys: &[SortKey], paths: &[String], out: &mut impl Write) -> Result<()> {
+pub fn run(keys: &[SortKey], buffer: usize, paths: &[String], out: &mut impl Write) -> Result<()> {
     if keys.is_empty() {
         return Err(Error::usage("--by COL[:MODS] is required"));
     }
@@ -89,42 +85,58 @@ pub fn run(keys: &[SortKey], paths: &[String], out: &mut impl Write) -> Result<(
     for path in &paths[1..] {
         inputs.push(input::open(path)?);
     }
+    let mut sorter = Sorter::new(keys, buffer);
+    let mut buf = Vec::with_capacity(2 * cli::OUTPUT_BUFFER);
     if json {
-        sort_json(keys, inputs, out)
+        sort_json(&mut sorter, inputs)?;
     } else {
-        sort_csv(keys, inputs, out)
+        let Some(header) = sort_csv(&mut sorter, inputs)? else { return Ok(()) };
+        csvio::write_row(&mut buf, header.iter());
     }
+    sorter.finish(&mut buf, out)?;
+    cli::write_and_flush(&buf, out)
 }
 
-fn sort_csv(keys: &[SortKey], inputs: Vec<input::Input>, out: &mut impl Write) -> Result<()> {
-    let Some((header, rows)) = csvio::read_table(inputs)? else { return Ok(()) };
-    let columns = keys
-        .iter()
+/// Hands every CSV row to the sorter; returns the header.
+fn sort_csv(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>) -> Result<Option<Row>> {
+    let keys = sorter.keys;
+    let mut columns: Option<Vec<usize>> = None;
+    let header = csvio::each_row(inputs, |header, row| {
+        let columns = match &columns {
+            Some(c) => c,
+            None => columns.insert(key_columns(keys, header)?),
+        };
+        let batch = sorter.batch();
+        for &c in columns.iter() {
+            batch.push_key(Some(row.get(c)));
+        }
+        batch.push_record(|out| csvio::write_row(out, row.iter()));
+        sorter.pushed()
+    })?;
+    if let Some(header) = &header {
+        // A header without rows still has to have the columns asked for.
+        key_columns(keys, header)?;
+    }
+    Ok(header)
+}
+
+/// Where each key's column is in the header; an unknown column is a usage error.
+fn key_columns(keys: &[SortKey], header: &Row) -> Result<Vec<usize>> {
+    keys.iter()
         .map(|k| {
             header.iter().position(|c| c == k.column.as_bytes()).ok_or_else(|| {
                 let names: Vec<_> = header.iter().map(String::from_utf8_lossy).collect();
                 Error::usage(format!("--by {}: no such column; the columns are: {}", k.column, names.join(", ")))
             })
         })
-        .collect::<Result<Vec<usize>>>()?;
-    let mut order: Vec<(KeyValues<'_>, &Row)> =
-        rows.iter().map(|r| (columns.iter().map(|&c| Some(r.get(c))).collect(), r)).collect();
-    order.sort_by(|a, b| compare_rows(keys, &a.0, &b.0));
-
-    let mut buf = Vec::with_capacity(64 * 1024);
-    csvio::write_row(&mut buf, header.iter());
-    for (_, row) in order {
-        csvio::write_row(&mut buf, row.iter());
-        cli::write_when_full(&mut buf, out)?;
-    }
-    cli::write_and_flush(&buf, out)
+        .collect()
 }
 
-fn sort_json(keys: &[SortKey], inputs: Vec<input::Input>, out: &mut impl Write) -> Result<()> {
+/// Hands every JSON Lines record to the sorter, as it came.
+fn sort_json(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>) -> Result<()> {
+    let keys = sorter.keys;
     let mut fields = Fields::new(keys.iter().map(|k| k.column.clone()).collect());
-    // Each record with its owned key values.
-    #[allow(clippy::type_complexity)]
-    let mut lines: Vec<(Vec<Option<Vec<u8>>>, Vec<u8>)> = Vec::new();
+    let mut seen = vec![false; keys.len()];
     let mut first_keys: Option<Vec<String>> = None;
     for input in inputs {
         let mut reader = LineReader::new(input.reader, &input.name);
@@ -136,26 +148,328 @@ fn sort_json(keys: &[SortKey], inputs: Vec<input::Input>, out: &mut impl Write) 
             if first_keys.is_none() {
                 first_keys = Some(top_level_keys(line));
             }
-            let values = (0..keys.len()).map(|i| fields.get(i).map(<[u8]>::to_vec)).collect();
-            lines.push((values, line.to_vec()));
+            let batch = sorter.batch();
+            for (i, seen) in seen.iter_mut().enumerate() {
+                let value = fields.get(i);
+                *seen |= value.is_some();
+                batch.push_key(value);
+            }
+            batch.push_record(|out| {
+                out.extend_from_slice(line);
+                out.push(b'\n');
+            });
+            sorter.pushed()?;
         }
     }
-    for (i, key) in keys.iter().enumerate() {
-        if !lines.is_empty() && lines.iter().all(|(v, _)| v[i].is_none()) {
-            let names = first_keys.clone().unwrap_or_default().join(", ");
-            return Err(Error::usage(format!("--by {}: no record has this field; the first has: {names}", key.column)));
+    if let (Some(first), Some(i)) = (first_keys, seen.iter().position(|s| !s)) {
+        return Err(Error::usage(format!(
+            "--by {}: no record has this field; the first has: {}",
+            keys[i].column,
+            first.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Records end to end in one buffer: each one's sort-key values, then the bytes it is written as.
+/// A batch is what is sorted in memory; a batch of one record is the head of a run being merged.
+struct Batch {
+    data: Vec<u8>,
+    /// For each record, one span of `data` per key (`None` when the record lacks it), then the
+    /// span of its bytes.
+    spans: Vec<Option<(usize, usize)>>,
+    width: usize,
+}
+
+impl Batch {
+    fn new(keys: usize) -> Batch {
+        Batch { data: Vec::new(), spans: Vec::new(), width: keys + 1 }
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len() / self.width
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.spans.clear();
+    }
+
+    /// The memory the records take.
+    fn size(&self) -> usize {
+        self.data.len() + self.spans.len() * std::mem::size_of::<Option<(usize, usize)>>()
+    }
+
+    fn push_key(&mut self, value: Option<&[u8]>) {
+        let span = value.map(|v| {
+            self.data.extend_from_slice(v);
+            (self.data.len() - v.len(), self.data.len())
+        });
+        self.spans.push(span);
+    }
+
+    /// Ends the record begun by its keys with the bytes `write` appends.
+    fn push_record(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        let start = self.data.len();
+        write(&mut self.data);
+        self.spans.push(Some((start, self.data.len())));
+    }
+
+    fn span(&self, record: usize, k: usize) -> Option<&[u8]> {
+        self.spans[record * self.width + k].map(|(start, end)| &self.data[start..end])
+    }
+
+    fn record(&self, record: usize) -> &[u8] {
+        self.span(record, self.width - 1).unwrap_or_default()
+    }
+
+    /// Compares record `i` with record `j` of `other` by every key in turn: a missing field sorts
+    /// before any value.
+    fn compare(&self, i: usize, other: &Batch, j: usize, keys: &[SortKey]) -> Ordering {
+        for (k, key) in keys.iter().enumerate() {
+            let order = match (self.span(i, k), other.span(j, k)) {
+                (Some(x), Some(y)) => key.compare(x, y),
+                (x, y) => x.is_some().cmp(&y.is_some()),
+            };
+            if order != Ordering::Equal {
+                return order;
+            }
+        }
+        Ordering::Equal
+    }
+
+    /// Appends record `i` to a run: each key as a presence byte and, when present, a length and its
+    /// bytes, then the record's length and bytes.
+    fn write_to(&self, i: usize, run: &mut impl Write) -> io::Result<()> {
+        for k in 0..self.width {
+            match self.span(i, k) {
+                None => run.write_all(&[0])?,
+                Some(bytes) => {
+                    run.write_all(&[1])?;
+                    run.write_all(&(bytes.len() as u64).to_le_bytes())?;
+                    run.write_all(bytes)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces the batch's content with the next record of a run, if there is one.
+    fn read_from(&mut self, run: &mut impl BufRead) -> io::Result<bool> {
+        self.clear();
+        if run.fill_buf()?.is_empty() {
+            return Ok(false);
+        }
+        for _ in 0..self.width {
+            let mut present = [0u8];
+            run.read_exact(&mut present)?;
+            if present[0] == 0 {
+                self.spans.push(None);
+                continue;
+            }
+            let mut len = [0u8; 8];
+            run.read_exact(&mut len)?;
+            let len = usize::try_from(u64::from_le_bytes(len)).map_err(io::Error::other)?;
+            let start = self.data.len();
+            self.data.resize(start + len, 0);
+            run.read_exact(&mut self.data[start..])?;
+            self.spans.push(Some((start, start + len)));
+        }
+        Ok(true)
+    }
+}
+
+/// Sorts any number of records in bounded memory: records collect in a batch; a full batch is
+/// sorted and written to a temporary file as a run; at the end the runs are merged. Ties keep their
+/// input order: the sort within a batch is stable, and on a tie the merge takes the earlier run.
+struct Sorter<'k> {
+    keys: &'k [SortKey],
+    batch: Batch,
+    buffer: usize,
+    spill: Option<Spill>,
+}
+
+/// The temporary file of the runs, and where each run lies in it.
+struct Spill {
+    file: File,
+    runs: Vec<(u64, u64)>,
+}
+
+impl<'k> Sorter<'k> {
+    fn new(keys: &'k [SortKey], buffer: usize) -> Sorter<'k> {
+        Sorter { keys, batch: Batch::new(keys.len()), buffer, spill: None }
+    }
+
+    /// The batch to push the next record into; call [`Sorter::pushed`] after.
+    fn batch(&mut self) -> &mut Batch {
+        &mut self.batch
+    }
+
+    fn pushed(&mut self) -> Result<()> {
+        if self.batch.size() >= self.buffer {
+            self.write_run()?;
+        }
+        Ok(())
+    }
+
+    /// The batch's records in sorted order.
+    fn order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.batch.len()).collect();
+        order.sort_by(|&i, &j| self.batch.compare(i, &self.batch, j, self.keys));
+        order
+    }
+
+    /// Sorts the batch and writes it to the temporary file as a run.
+    fn write_run(&mut self) -> Result<()> {
+        let order = self.order();
+        let spill = match &mut self.spill {
+            Some(spill) => spill,
+            None => self.spill.insert(Spill { file: temporary_file()?, runs: Vec::new() }),
+        };
+        let batch = &self.batch;
+        let run = spill.append(|w| order.iter().try_for_each(|&i| batch.write_to(i, w).map_err(temporary_error)))?;
+        spill.runs.push(run);
+        self.batch.clear();
+        Ok(())
+    }
+
+    /// Writes every record, in order, through `buf` to `out`.
+    fn finish(mut self, buf: &mut Vec<u8>, out: &mut impl Write) -> Result<()> {
+        if self.spill.is_none() {
+            for i in self.order() {
+                buf.extend_from_slice(self.batch.record(i));
+                cli::write_when_full(buf, out)?;
+            }
+            return Ok(());
+        }
+        if self.batch.len() > 0 {
+            self.write_run()?;
+        }
+        let keys = self.keys;
+        let mut spill = self.spill.take().expect("spilled");
+        while spill.runs.len() > MERGE_WAYS {
+            let runs = std::mem::take(&mut spill.runs);
+            for group in runs.chunks(MERGE_WAYS) {
+                let file = spill.file.try_clone().map_err(temporary_error)?;
+                let run =
+                    spill.append(|w| merge(keys, &file, group, |head| head.write_to(0, w).map_err(temporary_error)))?;
+                spill.runs.push(run);
+            }
+        }
+        merge(keys, &spill.file, &spill.runs, |head| {
+            buf.extend_from_slice(head.record(0));
+            cli::write_when_full(buf, out)
+        })
+    }
+}
+
+impl Spill {
+    /// Appends what `write` writes to the file; returns where it lies.
+    fn append(&mut self, write: impl FnOnce(&mut BufWriter<&File>) -> Result<()>) -> Result<(u64, u64)> {
+        let start = (&self.file).seek(SeekFrom::End(0)).map_err(temporary_error)?;
+        let mut w = BufWriter::with_capacity(64 * 1024, &self.file);
+        write(&mut w)?;
+        w.flush().map_err(temporary_error)?;
+        drop(w);
+        let end = (&self.file).stream_position().map_err(temporary_error)?;
+        Ok((start, end))
+    }
+}
+
+/// Merges sorted runs of `file`, handing each record in order to `emit` as the one record of a
+/// batch. On a tie the earlier run's record comes first.
+fn merge(keys: &[SortKey], file: &File, runs: &[(u64, u64)], mut emit: impl FnMut(&Batch) -> Result<()>) -> Result<()> {
+    let read_error = |e| Error::io("reading back a temporary file", e);
+    let mut readers: Vec<_> = runs
+        .iter()
+        .map(|&(start, end)| BufReader::with_capacity(RUN_READ_BUFFER, Segment { file, at: start, end }))
+        .collect();
+    let mut heads: Vec<Batch> = runs.iter().map(|_| Batch::new(keys.len())).collect();
+    // A binary heap of run numbers, the run with the least head on top.
+    let mut heap = Vec::with_capacity(runs.len());
+    for (r, head) in heads.iter_mut().enumerate() {
+        if head.read_from(&mut readers[r]).map_err(read_error)? {
+            heap.push(r);
         }
     }
-    let mut order: Vec<(KeyValues<'_>, &[u8])> =
-        lines.iter().map(|(v, l)| (v.iter().map(|f| f.as_deref()).collect(), l.as_slice())).collect();
-    order.sort_by(|a, b| compare_rows(keys, &a.0, &b.0));
-    let mut buf = Vec::with_capacity(64 * 1024);
-    for (_, line) in order {
-        buf.extend_from_slice(line);
-        buf.push(b'\n');
-        cli::write_when_full(&mut buf, out)?;
+    let less = |heads: &[Batch], a: usize, b: usize| heads[a].compare(0, &heads[b], 0, keys).then(a.cmp(&b)).is_lt();
+    // A sorted list is a heap.
+    heap.sort_by(|&a, &b| if less(&heads, a, b) { Ordering::Less } else { Ordering::Greater });
+    while let Some(&top) = heap.first() {
+        emit(&heads[top])?;
+        if !heads[top].read_from(&mut readers[top]).map_err(read_error)? {
+            let last = heap.pop().expect("not empty");
+            if heap.is_empty() {
+                break;
+            }
+            heap[0] = last;
+        }
+        // Sift the new top down to its place.
+        let mut i = 0;
+        loop {
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let mut least = i;
+            if l < heap.len() && less(&heads, heap[l], heap[least]) {
+                least = l;
+            }
+            if r < heap.len() && less(&heads, heap[r], heap[least]) {
+                least = r;
+            }
+            if least == i {
+                break;
+            }
+            heap.swap(i, least);
+            i = least;
+        }
     }
-    cli::write_and_flush(&buf, out)
+    Ok(())
+}
+
+/// One run of the temporary file, read from its own position, so that all runs can be read at once
+/// through one file descriptor.
+struct Segment<'f> {
+    file: &'f File,
+    at: u64,
+    end: u64,
+}
+
+impl Read for Segment<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = usize::try_from(self.end - self.at).unwrap_or(usize::MAX);
+        let want = buf.len().min(left);
+        let n = self.file.read_at(&mut buf[..want], self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// A new temporary file in `$TMPDIR` (or /tmp), removed from the directory at once: it lives as
+/// long as the open file, and nothing is left behind whatever ends the run.
+fn temporary_file() -> Result<File> {
+    let dir = std::env::temp_dir();
+    for n in 0u32.. {
+        let path = dir.join(format!(".ticky-sort-{}-{n}", std::process::id()));
+        match OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
+            Ok(file) => {
+                std::fs::remove_file(&path).map_err(temporary_error)?;
+                return Ok(file);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => continue,
+            Err(e) => return Err(temporary_error(e)),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+fn temporary_error(e: io::Error) -> Error {
+    let dir = std::env::temp_dir();
+    Error::io(
+        format!(
+            "writing a temporary file in {} (the input is larger than --buffer-size; set TMPDIR to a directory with room)",
+            dir.display()
+        ),
+        e,
+    )
 }
 
 fn top_level_keys(line: &[u8]) -> Vec<String> {

@@ -182,6 +182,83 @@ fn sort_json_lines_by_field() {
 }
 
 #[test]
+fn sort_beyond_its_buffer_merges_runs_from_a_temporary_file() {
+    let wd = Workdir::new("sort-spill");
+    std::fs::create_dir(wd.path("tmp")).unwrap();
+    // 3000 records with many ties: each key value is shared by about 30 records, whose input order
+    // the sort must keep.
+    let mut csv = String::from("key,n,id\n");
+    let mut json = String::new();
+    for id in 0..3000u32 {
+        let (key, n) = (format!("k{}", id * 7919 % 97), id * 31 % 13);
+        csv.push_str(&format!("\"{key},x\",{n},{id}\n"));
+        json.push_str(&format!("{{\"id\":{id},\"key\":\"{key}\",\"n\":{n}}}\n"));
+        if id % 10 == 0 {
+            json.push_str(&format!("{{\"id\":{id}}}\n"));
+        }
+    }
+    wd.write("in.csv", &csv);
+    wd.write("in.jsonl", &json);
+    let sort = |file: &str, buffer: Option<&str>| {
+        let mut cmd = wd.command("ticky-sort");
+        cmd.env("TMPDIR", wd.path("tmp")).args(["--by", "n:nr", "--by", "key", file]);
+        if let Some(size) = buffer {
+            cmd.args(["--buffer-size", size]);
+        }
+        String::from_utf8(wd.stdout(&mut cmd, "")).unwrap()
+    };
+    for file in ["in.csv", "in.jsonl"] {
+        let in_memory = sort(file, None);
+        // The order a stable sort gives, checked independently of ticky-sort on the CSV.
+        if file == "in.csv" {
+            let mut rows: Vec<&str> = csv.lines().skip(1).collect();
+            let field = |r: &str, i: usize| r.rsplit(',').nth(2 - i).unwrap().to_string();
+            rows.sort_by(|a, b| {
+                let n = |r: &str| field(r, 1).parse::<u32>().unwrap();
+                n(b).cmp(&n(a)).then_with(|| a.split("\",").next().cmp(&b.split("\",").next()))
+            });
+            assert_eq!(in_memory, format!("key,n,id\n{}\n", rows.join("\n")));
+        }
+        // A few records per run, and one record per run (3000 runs: merged in two passes).
+        for size in ["4K", "1"] {
+            assert_eq!(sort(file, Some(size)), in_memory, "{file} with --buffer-size {size}");
+        }
+    }
+    // The temporary file is gone from its directory as soon as it is made.
+    assert_eq!(std::fs::read_dir(wd.path("tmp")).unwrap().count(), 0);
+}
+
+#[test]
+fn sort_says_where_its_temporary_file_could_not_go() {
+    let wd = Workdir::new("sort-tmpdir");
+    let stderr = wd.fails(
+        wd.command("ticky-sort").env("TMPDIR", wd.path("missing")).args(["--by", "a", "-S", "1"]),
+        "a\n2\n1\n",
+        1,
+    );
+    let dir = wd.path("missing").display().to_string();
+    assert_eq!(
+        stderr,
+        format!(
+            "ticky-sort: writing a temporary file in {dir} (the input is larger than --buffer-size; \
+             set TMPDIR to a directory with room): No such file or directory\n"
+        )
+    );
+    // Input that fits the buffer needs no temporary file.
+    let out = wd.stdout(wd.command("ticky-sort").env("TMPDIR", wd.path("missing")).args(["--by", "a"]), "a\n2\n1\n");
+    assert_eq!(out, b"a\n1\n2\n");
+    for bad in ["0", "12X", "M", "-1", "99999999999G"] {
+        let stderr = wd.fails(wd.command("ticky-sort").args(["--by", "a", "--buffer-size", bad]), "a\n1\n", 2);
+        assert!(
+            stderr.starts_with(&format!(
+                "ticky-sort: --buffer-size: expected a size such as 64M or 1048576, not \"{bad}\""
+            )),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
 fn sort_refuses_unknown_columns_and_bad_csv() {
     let wd = Workdir::new("sort-bad");
     let stderr = wd.fails(wd.command("ticky-sort").args(["--by", "Nope"]), "Error,Count\na,1\n", 2);

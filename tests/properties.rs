@@ -70,6 +70,8 @@ proptest! {
         rows in proptest::collection::vec(("[ab,\"]{0,2}", prop_oneof![Just("10"), Just("9"), Just("-1"), Just("x"), Just("")]), 0..40),
         numeric in any::<bool>(),
         reverse in any::<bool>(),
+        // The whole input in memory, or a few rows per run in a temporary file, runs then merged.
+        buffer in prop_oneof![Just(sort::DEFAULT_BUFFER), 1usize..300],
     ) {
         let wd = Workdir::new("prop-sort");
         let mut csv = Vec::new();
@@ -80,7 +82,7 @@ proptest! {
         let path = wd.write("in.csv", &csv).display().to_string();
         let keys = [SortKey { column: "n".into(), numeric, reverse }, SortKey { column: "key".into(), numeric: false, reverse: false }];
         let mut out = Vec::new();
-        sort::run(&keys, &[path], &mut out).unwrap();
+        sort::run(&keys, buffer, &[path], &mut out).unwrap();
 
         let mut reader = CsvReader::new(&out[..], "out");
         let mut row = Row::default();

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use lexopt::prelude::*;
 use ticky::cli;
 use ticky::sort::{self, SortKey};
-use ticky::{input, Result};
+use ticky::{input, Error, Result};
 
 const NAME: &str = "ticky-sort";
 
@@ -14,10 +14,13 @@ Usage: ticky-sort --by COL[:MODS] [--by COL[:MODS]...] [FILE...]
 
 Reads CSV (the first row is the header, which stays first) or JSON Lines (detected by a leading '{')
 from each FILE or standard input, and writes the same format sorted by the keys in order. The sort
-is stable; text compares by bytes. Several CSV files must share their header.
+is stable; text compares by bytes. Several CSV files must share their header. Input of any size:
+beyond the buffer, sorted runs go to a temporary file in $TMPDIR (or /tmp) and are merged.
 
 Options:
       --by COL[:MODS][,...]   sort key; MODS: n numeric (non-numbers after numbers), r reverse
+  -S, --buffer-size SIZE      memory for records before they go to a temporary file: bytes, or
+                              with a suffix K, M or G (default 8M)
   -h, --help                  print this help
   -V, --version               print the version
 
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
 
 fn run(mut args: lexopt::Parser) -> Result<()> {
     let mut keys = Vec::new();
+    let mut buffer = sort::DEFAULT_BUFFER;
     let mut paths = Vec::new();
     while let Some(arg) = args.next()? {
         match arg {
@@ -41,9 +45,35 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                     keys.push(SortKey::parse(&spec)?);
                 }
             }
+            Short('S') | Long("buffer-size") => {
+                let value = cli::string_value(&mut args, "--buffer-size")?;
+                buffer = parse_size(&value).ok_or_else(|| {
+                    Error::usage(format!("--buffer-size: expected a size such as 64M or 1048576, not {value:?}"))
+                })?;
+            }
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
         }
     }
-    sort::run(&keys, &input::names_or_stdin(paths), &mut cli::stdout())
+    sort::run(&keys, buffer, &input::names_or_stdin(paths), &mut cli::stdout())
+}
+
+/// `65536`, `64K`, `8M`, `1G` (powers of 1024); at least one byte.
+fn parse_size(value: &str) -> Option<usize> {
+    let (digits, unit) = match value.char_indices().last()? {
+        (i, c) if c.is_ascii_alphabetic() => (&value[..i], c.to_ascii_uppercase()),
+        _ => (value, 'B'),
+    };
+    let shift = match unit {
+        'B' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        _ => return None,
+    };
+    if !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let n: usize = digits.parse().ok()?;
+    n.checked_mul(1 << shift).filter(|&n| n > 0)
 }
