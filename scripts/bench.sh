@@ -122,6 +122,9 @@ rss_both=$(rss "$bin/ticky-count" --by error -o /dev/null --and --by user --pivo
 rss_sort=$(rss "$bin/ticky-sort" --by Count:nr "$work/errors.csv")
 rss_sort_all=$(rss env TMPDIR="$work" "$bin/ticky-sort" --by user "$records")
 rss_html=$(rss "$bin/ticky-html" "$work/errors.csv")
+"$bin/ticky-count" --by line,user "$records" >"$work/lines.csv"
+rss_html_all=$(rss env TMPDIR="$work" "$bin/ticky-html" "$work/lines.csv")
+rm -f "$work/lines.csv"
 rm -f "$records"
 
 mb=$(calc "$bytes / 1000000")
@@ -147,4 +150,5 @@ mawk_s=${seconds["mawk script | sort"]}
     printf '  ticky-sort (the ranking)     %6.1f MB\n' "$(calc "$rss_sort / 1024")"
     printf '  ticky-sort (every record)    %6.1f MB\n' "$(calc "$rss_sort_all / 1024")"
     printf '  ticky-html (the ranking)     %6.1f MB\n' "$(calc "$rss_html / 1024")"
+    printf '  ticky-html (row per user line) %4.1f MB\n' "$(calc "$rss_html_all / 1024")"
 } | tee target/bench.txt

@@ -1,12 +1,14 @@
 //! `ticky-html`: one CSV table as one self-contained HTML5 page: inline CSS, no script, nothing
 //! loaded from another host. Every cell is escaped, because log content is attacker-controlled.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Cursor, Seek, SeekFrom, Write};
 
 use crate::cli;
-use crate::csvio;
+use crate::csvio::{self, CsvReader, Row};
 use crate::error::{Error, Result};
 use crate::input;
+use crate::tmpfile;
 
 #[derive(Clone, Debug)]
 pub struct HtmlOptions {
@@ -79,19 +81,27 @@ fn number(cell: &[u8]) -> Option<f64> {
 }
 
 pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result<()> {
-    let Some((header, rows)) = csvio::read_table(input::open_all(paths)?)? else {
+    // First pass: which columns are numbers, the largest of each, and the rows kept for the second.
+    let mut columns: Vec<Column> = Vec::new();
+    let mut rows = Spool::default();
+    let header = csvio::each_row(input::open_all(paths)?, |header, row| {
+        if columns.is_empty() {
+            columns = vec![Column::default(); header.len()];
+        }
+        for (column, cell) in columns.iter_mut().zip(row.iter()) {
+            column.add(cell);
+        }
+        rows.push(row)
+    })?;
+    let Some(header) = header else {
         let names: Vec<&str> = paths.iter().map(|p| if p == "-" { "<stdin>" } else { p.as_str() }).collect();
         return Err(Error::Failed(format!("{}: no CSV header: the input is empty", names.join(", "))));
     };
-    // A column is numeric when every non-empty cell is a number and at least one cell is.
-    let numeric: Vec<bool> = (0..header.len())
-        .map(|c| {
-            rows.iter().any(|r| !r.get(c).is_empty())
-                && rows.iter().all(|r| r.get(c).is_empty() || number(r.get(c)).is_some())
-        })
-        .collect();
+    columns.resize(header.len(), Column::default());
+    let numeric: Vec<bool> = columns.iter().map(Column::numeric).collect();
     let bar_column = numeric.iter().position(|&n| n);
-    let max = bar_column.map_or(0.0, |c| rows.iter().filter_map(|r| number(r.get(c))).fold(0.0, f64::max));
+    let max = bar_column.map_or(0.0, |c| columns[c].max);
+    let row_count = rows.count;
 
     let mut page = Vec::with_capacity(16 * 1024);
     page.extend_from_slice(b"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -115,7 +125,9 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
         page.extend_from_slice(b"</th>");
     }
     page.extend_from_slice(b"</tr>\n</thead>\n<tbody>\n");
-    for row in &rows {
+    let mut reader = CsvReader::new(rows.into_reader()?, "a temporary file");
+    let mut row = Row::default();
+    while reader.read_row(&mut row)?.is_some() {
         page.extend_from_slice(b"<tr>");
         for (c, cell) in row.iter().enumerate() {
             if Some(c) == bar_column {
@@ -133,11 +145,74 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
         cli::write_when_full(&mut page, out)?;
     }
     page.extend_from_slice(b"</tbody>\n</table>\n</div>\n");
-    if rows.is_empty() {
+    if row_count == 0 {
         page.extend_from_slice(b"<p class=\"empty\">No rows.</p>\n");
     }
     page.extend_from_slice(b"</main>\n</body>\n</html>\n");
     cli::write_and_flush(&page, out)
+}
+
+/// What the first pass learns of a column: a column is numeric when every non-empty cell is a
+/// number and at least one cell is.
+#[derive(Clone, Debug, Default)]
+struct Column {
+    filled: bool,
+    not_numbers: bool,
+    max: f64,
+}
+
+impl Column {
+    fn add(&mut self, cell: &[u8]) {
+        if cell.is_empty() {
+            return;
+        }
+        self.filled = true;
+        match number(cell) {
+            Some(n) => self.max = self.max.max(n),
+            None => self.not_numbers = true,
+        }
+    }
+
+    fn numeric(&self) -> bool {
+        self.filled && !self.not_numbers
+    }
+}
+
+/// Rows between the two passes: in memory up to [`SPOOL_MEMORY`] bytes, the rest in a temporary
+/// file, so that a table of any size takes bounded memory.
+#[derive(Default)]
+struct Spool {
+    /// Rows as CSV, which reads back exactly as it was.
+    memory: Vec<u8>,
+    file: Option<BufWriter<File>>,
+    count: u64,
+}
+
+const SPOOL_MEMORY: usize = 8 << 20;
+
+impl Spool {
+    fn push(&mut self, row: &Row) -> Result<()> {
+        self.count += 1;
+        csvio::write_row(&mut self.memory, row.iter());
+        if self.memory.len() >= SPOOL_MEMORY {
+            let file = match &mut self.file {
+                Some(file) => file,
+                None => self.file.insert(BufWriter::new(tmpfile::create("ticky-html")?)),
+            };
+            file.write_all(&self.memory).map_err(tmpfile::error)?;
+            self.memory.clear();
+        }
+        Ok(())
+    }
+
+    /// The rows, from the first.
+    fn into_reader(self) -> Result<Box<dyn BufRead>> {
+        let Some(mut file) = self.file else { return Ok(Box::new(Cursor::new(self.memory))) };
+        file.write_all(&self.memory).map_err(tmpfile::error)?;
+        let mut file = file.into_inner().map_err(|e| tmpfile::error(e.into_error()))?;
+        file.seek(SeekFrom::Start(0)).map_err(tmpfile::read_error)?;
+        Ok(Box::new(BufReader::with_capacity(64 * 1024, file)))
+    }
 }
 
 #[cfg(test)]

@@ -17,5 +17,6 @@ pub mod scan;
 pub mod sort;
 pub mod syslog;
 pub mod time;
+pub mod tmpfile;
 
 pub use error::{Error, Result};

@@ -4,7 +4,7 @@
 //! merged at the end, as sort(1) does.
 
 use std::cmp::Ordering;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 
@@ -13,6 +13,7 @@ use crate::csvio::{self, Row};
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::json::Fields;
+use crate::tmpfile;
 
 /// One `--by COL[:MODS]` key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -324,10 +325,10 @@ impl<'k> Sorter<'k> {
         let order = self.order();
         let spill = match &mut self.spill {
             Some(spill) => spill,
-            None => self.spill.insert(Spill { file: temporary_file()?, runs: Vec::new() }),
+            None => self.spill.insert(Spill { file: tmpfile::create("ticky-sort")?, runs: Vec::new() }),
         };
         let batch = &self.batch;
-        let run = spill.append(|w| order.iter().try_for_each(|&i| batch.write_to(i, w).map_err(temporary_error)))?;
+        let run = spill.append(|w| order.iter().try_for_each(|&i| batch.write_to(i, w).map_err(tmpfile::error)))?;
         spill.runs.push(run);
         self.batch.clear();
         Ok(())
@@ -350,9 +351,9 @@ impl<'k> Sorter<'k> {
         while spill.runs.len() > MERGE_WAYS {
             let runs = std::mem::take(&mut spill.runs);
             for group in runs.chunks(MERGE_WAYS) {
-                let file = spill.file.try_clone().map_err(temporary_error)?;
+                let file = spill.file.try_clone().map_err(tmpfile::error)?;
                 let run =
-                    spill.append(|w| merge(keys, &file, group, |head| head.write_to(0, w).map_err(temporary_error)))?;
+                    spill.append(|w| merge(keys, &file, group, |head| head.write_to(0, w).map_err(tmpfile::error)))?;
                 spill.runs.push(run);
             }
         }
@@ -366,12 +367,12 @@ impl<'k> Sorter<'k> {
 impl Spill {
     /// Appends what `write` writes to the file; returns where it lies.
     fn append(&mut self, write: impl FnOnce(&mut BufWriter<&File>) -> Result<()>) -> Result<(u64, u64)> {
-        let start = (&self.file).seek(SeekFrom::End(0)).map_err(temporary_error)?;
+        let start = (&self.file).seek(SeekFrom::End(0)).map_err(tmpfile::error)?;
         let mut w = BufWriter::with_capacity(64 * 1024, &self.file);
         write(&mut w)?;
-        w.flush().map_err(temporary_error)?;
+        w.flush().map_err(tmpfile::error)?;
         drop(w);
-        let end = (&self.file).stream_position().map_err(temporary_error)?;
+        let end = (&self.file).stream_position().map_err(tmpfile::error)?;
         Ok((start, end))
     }
 }
@@ -379,7 +380,6 @@ impl Spill {
 /// Merges sorted runs of `file`, handing each record in order to `emit` as the one record of a
 /// batch. On a tie the earlier run's record comes first.
 fn merge(keys: &[SortKey], file: &File, runs: &[(u64, u64)], mut emit: impl FnMut(&Batch) -> Result<()>) -> Result<()> {
-    let read_error = |e| Error::io("reading back a temporary file", e);
     let mut readers: Vec<_> = runs
         .iter()
         .map(|&(start, end)| BufReader::with_capacity(RUN_READ_BUFFER, Segment { file, at: start, end }))
@@ -388,7 +388,7 @@ fn merge(keys: &[SortKey], file: &File, runs: &[(u64, u64)], mut emit: impl FnMu
     // A binary heap of run numbers, the run with the least head on top.
     let mut heap = Vec::with_capacity(runs.len());
     for (r, head) in heads.iter_mut().enumerate() {
-        if head.read_from(&mut readers[r]).map_err(read_error)? {
+        if head.read_from(&mut readers[r]).map_err(tmpfile::read_error)? {
             heap.push(r);
         }
     }
@@ -397,7 +397,7 @@ fn merge(keys: &[SortKey], file: &File, runs: &[(u64, u64)], mut emit: impl FnMu
     heap.sort_by(|&a, &b| if less(&heads, a, b) { Ordering::Less } else { Ordering::Greater });
     while let Some(&top) = heap.first() {
         emit(&heads[top])?;
-        if !heads[top].read_from(&mut readers[top]).map_err(read_error)? {
+        if !heads[top].read_from(&mut readers[top]).map_err(tmpfile::read_error)? {
             let last = heap.pop().expect("not empty");
             if heap.is_empty() {
                 break;
@@ -441,35 +441,6 @@ impl Read for Segment<'_> {
         self.at += n as u64;
         Ok(n)
     }
-}
-
-/// A new temporary file in `$TMPDIR` (or /tmp), removed from the directory at once: it lives as
-/// long as the open file, and nothing is left behind whatever ends the run.
-fn temporary_file() -> Result<File> {
-    let dir = std::env::temp_dir();
-    for n in 0u32.. {
-        let path = dir.join(format!(".ticky-sort-{}-{n}", std::process::id()));
-        match OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
-            Ok(file) => {
-                std::fs::remove_file(&path).map_err(temporary_error)?;
-                return Ok(file);
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => continue,
-            Err(e) => return Err(temporary_error(e)),
-        }
-    }
-    unreachable!("the loop returns")
-}
-
-fn temporary_error(e: io::Error) -> Error {
-    let dir = std::env::temp_dir();
-    Error::io(
-        format!(
-            "writing a temporary file in {} (the input is larger than --buffer-size; set TMPDIR to a directory with room)",
-            dir.display()
-        ),
-        e,
-    )
 }
 
 fn top_level_keys(line: &[u8]) -> Vec<String> {

@@ -240,8 +240,8 @@ fn sort_says_where_its_temporary_file_could_not_go() {
     assert_eq!(
         stderr,
         format!(
-            "ticky-sort: writing a temporary file in {dir} (the input is larger than --buffer-size; \
-             set TMPDIR to a directory with room): No such file or directory\n"
+            "ticky-sort: writing a temporary file in {dir} (set TMPDIR to a directory with room): \
+             No such file or directory\n"
         )
     );
     // Input that fits the buffer needs no temporary file.

@@ -173,3 +173,39 @@ fn full_disk_fails_and_closed_pipe_is_quiet() {
         assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{tool}");
     }
 }
+
+#[test]
+fn a_table_larger_than_html_keeps_in_memory_goes_through_a_temporary_file() {
+    let wd = Workdir::new("hostile-html-big");
+    std::fs::create_dir(wd.path("tmp")).unwrap();
+    // About 13 MB of rows, more than the 8 MB kept in memory; the largest count comes last, after
+    // the rows written to the temporary file, and sets every bar.
+    let rows = 800_000;
+    let mut csv = String::from("Username,Count\n");
+    for i in 0..rows {
+        let n = if i == rows - 1 { 4000 } else { i % 1000 };
+        csv.push_str(&format!("user{i:07},{n}\n"));
+    }
+    wd.write("big.csv", &csv);
+    let page = String::from_utf8(wd.stdout(wd.command("ticky-html").env("TMPDIR", wd.path("tmp")).arg("big.csv"), ""))
+        .unwrap();
+    let cells: Vec<&str> = page.split("<tr><td>").skip(1).collect();
+    assert_eq!(cells.len(), rows);
+    for (i, cell) in [0, 999, rows / 2 + 1, rows - 1].map(|i| (i, cells[i])) {
+        let n = if i == rows - 1 { 4000 } else { i % 1000 };
+        let share = format!("{:.1}%", n as f64 / 4000.0 * 100.0);
+        let expected = format!("user{i:07}</td><td class=\"num bar\"><i style=\"width:{share}\"></i><span>{n}</span>");
+        assert!(cell.starts_with(&expected), "row {i}: {cell:?}");
+    }
+    assert_eq!(std::fs::read_dir(wd.path("tmp")).unwrap().count(), 0, "a temporary file left behind");
+    // Without a place for the temporary file, a clear message.
+    let stderr = wd.fails(wd.command("ticky-html").env("TMPDIR", wd.path("missing")).arg("big.csv"), "", 1);
+    let dir = wd.path("missing").display().to_string();
+    assert_eq!(
+        stderr,
+        format!(
+            "ticky-html: writing a temporary file in {dir} (set TMPDIR to a directory with room): No such file or \
+             directory\n"
+        )
+    );
+}

@@ -14,7 +14,8 @@ Usage: ticky-html [--title TEXT] [--subtitle TEXT] [FILE...]
 
 Reads CSV (the first row is the header) from each FILE or standard input and writes an HTML5 page
 with the table: every cell escaped, numeric columns right-aligned, a bar for the first numeric
-column, inline CSS (light and dark, phone and print), no script, nothing from another host.
+column, inline CSS (light and dark, phone and print), no script, nothing from another host. A
+table larger than 8 MB is held in a temporary file in $TMPDIR (or /tmp) between its two passes.
 
 Options:
       --title TEXT      page title and heading (default: Report)
