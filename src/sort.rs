@@ -239,8 +239,8 @@ impl Batch {
         Ordering::Equal
     }
 
-    /// Appends record `i` to a run: each key as a presence byte and, when present, a length and its
-    /// bytes, then the record's length and bytes.
+    /// Appends record `i` to a run: each of its spans (the keys, then the record's bytes) as a
+    /// presence byte and, when present, a length and the bytes.
     fn write_to(&self, i: usize, run: &mut impl Write) -> io::Result<()> {
         for k in 0..self.width {
             match self.span(i, k) {
@@ -392,9 +392,10 @@ fn merge(keys: &[SortKey], file: &File, runs: &[(u64, u64)], mut emit: impl FnMu
             heap.push(r);
         }
     }
-    let less = |heads: &[Batch], a: usize, b: usize| heads[a].compare(0, &heads[b], 0, keys).then(a.cmp(&b)).is_lt();
+    let order = |heads: &[Batch], a: usize, b: usize| heads[a].compare(0, &heads[b], 0, keys).then(a.cmp(&b));
+    let less = |heads: &[Batch], a: usize, b: usize| order(heads, a, b).is_lt();
     // A sorted list is a heap.
-    heap.sort_by(|&a, &b| if less(&heads, a, b) { Ordering::Less } else { Ordering::Greater });
+    heap.sort_by(|&a, &b| order(&heads, a, b));
     while let Some(&top) = heap.first() {
         emit(&heads[top])?;
         if !heads[top].read_from(&mut readers[top]).map_err(tmpfile::read_error)? {
