@@ -99,6 +99,10 @@ pub fn run(opts: &ParseOptions, paths: &[String], out: &mut impl Write) -> Resul
     Ok(summary)
 }
 
+/// The first two bytes of a gzip file: no syslog line starts with them, and a rotated log
+/// (`syslog.2.gz`) given as it is would otherwise become a record of binary noise per "line".
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
 fn parse_stream(
     reader: impl Read,
     name: &str,
@@ -116,6 +120,14 @@ fn parse_stream(
         buf.clear();
         Ok(())
     })? {
+        if number == 1 && line.starts_with(&GZIP_MAGIC) {
+            let hint = if name == "<stdin>" {
+                "gzip -dc FILE | ticky-parse"
+            } else {
+                &format!("gzip -dc {name} | ticky-parse")
+            };
+            return Err(Error::Failed(format!("{name}: compressed with gzip; decompress it first: {hint}")));
+        }
         let understood = record::write_record(buf, file, number, line, year);
         buf.push(b'\n');
         summary.lines += 1;

@@ -228,6 +228,29 @@ fn missing_file_directory_and_full_disk_fail_clearly() {
 }
 
 #[test]
+fn a_gzip_file_is_refused_with_what_to_do() {
+    let wd = Workdir::new("parse-gzip");
+    wd.write("syslog.log", "Jan 31 00:09:39 h ticky: ERROR x (u)\n");
+    assert!(wd.sh("gzip syslog.log").status.success());
+    let gz = wd.read("syslog.log.gz");
+    let out = wd.output(wd.command("ticky-parse").arg("syslog.log.gz"), "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        (String::from_utf8_lossy(&out.stdout).as_ref(), String::from_utf8_lossy(&out.stderr).as_ref()),
+        ("", "ticky-parse: syslog.log.gz: compressed with gzip; decompress it first: gzip -dc syslog.log.gz | ticky-parse\n")
+    );
+    let stderr = wd.fails(&mut wd.command("ticky-parse"), &gz, 1);
+    assert_eq!(
+        stderr,
+        "ticky-parse: <stdin>: compressed with gzip; decompress it first: gzip -dc FILE | ticky-parse\n"
+    );
+    // As the hint says, it then parses.
+    let out = wd.sh("gzip -dc syslog.log.gz | ticky-parse --year 2025");
+    assert!(out.status.success());
+    assert_eq!(json_lines(&out.stdout)[0]["user"], "u");
+}
+
+#[test]
 fn closed_output_pipe_is_a_quiet_success() {
     let wd = Workdir::new("parse-pipe");
     let mut log = Vec::new();
