@@ -159,19 +159,9 @@ fn parse_line(line: &[u8], state: &mut State, row: &mut Row) -> bool {
     has_newline
 }
 
-/// Reads whole CSV inputs: the header of the first, then the rows of all. Every input must have the
-/// same header, and every row as many fields as the header. `None` when every input is empty.
-pub fn read_table(inputs: Vec<Input>) -> Result<Option<(Row, Vec<Row>)>> {
-    let mut rows = Vec::new();
-    let header = each_row(inputs, |_, row| {
-        rows.push(row.clone());
-        Ok(())
-    })?;
-    Ok(header.map(|h| (h, rows)))
-}
-
-/// Reads CSV inputs as [`read_table`] does, handing each row to `f` (with the header) in turn
-/// instead of keeping it; returns the header.
+/// Reads CSV inputs row by row: the header of the first, then the rows of all, each handed to `f`
+/// with the header. Every input must have the same header, and every row as many fields as the
+/// header. Returns the header, or `None` when every input is empty.
 pub fn each_row(inputs: Vec<Input>, mut f: impl FnMut(&Row, &Row) -> Result<()>) -> Result<Option<Row>> {
     let mut header: Option<(String, Row)> = None;
     let mut row = Row::default();
