@@ -39,6 +39,7 @@ cat "$log" >/dev/null
 # The records the card's pipeline moves from ticky-parse to ticky-count, for the floor of moving
 # them and for ticky-count's peak memory; written anew by this build of ticky-parse.
 records=$work/records.jsonl
+trap 'rm -f -- "$records" "$work/lines.csv"' EXIT
 "$bin/ticky-parse" "$log" >"$records"
 
 cat >"$work/rank.awk" <<'AWK'
