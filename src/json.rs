@@ -358,34 +358,22 @@ impl Scanner<'_> {
             Some(b't') => self.literal(b"true"),
             Some(b'f') => self.literal(b"false"),
             Some(b'n') => self.literal(b"null"),
-            Some(b'{') => {
+            Some(open @ (b'{' | b'[')) => {
+                let close = if open == b'{' { b'}' } else { b']' };
                 self.i += 1;
                 self.skip_ws();
-                if self.peek() == Some(b'}') {
+                if self.peek() == Some(close) {
                     self.i += 1;
                     return Ok(());
                 }
                 loop {
                     self.skip_ws();
-                    self.string()?;
-                    self.colon()?;
-                    self.skip_value(depth + 1)?;
-                    if self.end_of_member(b'}')? {
-                        return Ok(());
+                    if close == b'}' {
+                        self.string()?;
+                        self.colon()?;
                     }
-                }
-            }
-            Some(b'[') => {
-                self.i += 1;
-                self.skip_ws();
-                if self.peek() == Some(b']') {
-                    self.i += 1;
-                    return Ok(());
-                }
-                loop {
-                    self.skip_ws();
                     self.skip_value(depth + 1)?;
-                    if self.end_of_member(b']')? {
+                    if self.end_of_member(close)? {
                         return Ok(());
                     }
                 }
