@@ -3,11 +3,11 @@
 //! Each tool reads the files named on its command line, or standard input when none (or `-`) is
 //! named. Lines are returned without their `\n` or `\r\n`; a missing final newline is normal.
 
-use bstr::ByteSlice;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
-
 use std::time::SystemTime;
+
+use bstr::ByteSlice;
 
 use crate::error::{Error, Result};
 
