@@ -174,9 +174,7 @@ pub fn write_u64(out: &mut Vec<u8>, mut n: u64) {
 
 /// Writes `s` as a JSON string. Invalid UTF-8 becomes U+FFFD, as `String::from_utf8_lossy` does.
 pub fn write_str(out: &mut Vec<u8>, s: &[u8]) {
-    out.push(b'"');
-    write_str_body(out, s);
-    out.push(b'"');
+    Text::Escape.write(out, s);
 }
 
 fn write_str_body(out: &mut Vec<u8>, s: &[u8]) {
