@@ -12,6 +12,7 @@ use crate::csvio::{self, CsvReader, Row};
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::json::Fields;
+use crate::record;
 
 /// Cross-tabulation: one count column per listed value of `field`.
 #[derive(Clone, Debug)]
@@ -142,16 +143,17 @@ impl Table<'_> {
 
 /// Counts the records of every input into one table per `CountOptions` (all in one pass over the
 /// records) and writes each table to its `output` file, or to `out` when it has none. With
-/// `merge`, sums CSVs instead (one table only).
-pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> Result<()> {
+/// `merge`, sums CSVs instead (one table only). Returns warnings for standard error: a field that
+/// no record had, and that ticky-parse never writes, is most likely misspelt (`--by usr`).
+pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> Result<Vec<String>> {
     match tables {
         [] => return Err(Error::usage("--by FIELD is required (or --merge)")),
         [opts] if opts.merge => {
             let mut file = create_output(opts)?;
-            return match merge(opts, paths)? {
-                Some((header, counter)) => write_table(&header, &counter, file.as_mut(), out),
-                None => Ok(()),
-            };
+            if let Some((header, counter)) = merge(opts, paths)? {
+                write_table(&header, &counter, file.as_mut(), out)?;
+            }
+            return Ok(Vec::new());
         }
         _ if tables.iter().any(|t| t.merge) => {
             return Err(Error::usage("--merge sums one table of counts: it does not combine with --and"))
@@ -198,6 +200,7 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
     }
     let mut fields = Fields::new(names);
     let mut key = Vec::new();
+    let mut records = 0u64;
 
     for path in paths {
         let input = input::open(path)?;
@@ -207,17 +210,38 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
                 continue;
             }
             fields.read(line).map_err(|msg| Error::input(&input.name, number, msg))?;
+            records += 1;
             for table in &mut counting {
                 table.count(&fields, &mut key)?;
             }
         }
     }
+    let warnings = if records == 0 { Vec::new() } else { unknown_fields(&fields, records) };
     // The files first: a reader of standard output that stops early (`| head`) ends the run.
     counting.sort_by_key(|t| t.file.is_none());
     for table in &mut counting {
         write_table(&table.header, &table.counter, table.file.as_mut(), out)?;
     }
-    Ok(())
+    Ok(warnings)
+}
+
+/// A warning for each wanted field that none of the `records` had and that is not a key of
+/// ticky-parse's records. A record key that never appeared is no news: a day without errors has no
+/// `error` anywhere.
+fn unknown_fields(fields: &Fields, records: u64) -> Vec<String> {
+    fields
+        .never_found()
+        .filter(|name| !record::KEYS.iter().any(|k| k.as_bytes() == *name))
+        .map(|name| {
+            format!(
+                "none of the {records} record{} has a field {:?}, so nothing that needs it was counted; \
+                 the fields of ticky-parse's records are {}",
+                if records == 1 { "" } else { "s" },
+                String::from_utf8_lossy(name),
+                record::KEYS.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// The `--output` file of a table, created (or emptied) now.

@@ -12,12 +12,16 @@ use crate::scan;
 /// Deeper nesting than this is refused rather than followed.
 const MAX_DEPTH: usize = 128;
 
+/// `Fields::present` of a key whose value is not a scalar: never the number of a record.
+const NOT_SCALAR: u64 = u64::MAX;
+
 /// The values of the wanted fields of the last record read.
 pub struct Fields {
     names: Vec<Vec<u8>>,
     values: Vec<Vec<u8>>,
     /// The record in which each field was last found: `get` answers only for the current one, so
-    /// nothing needs clearing between records.
+    /// nothing needs clearing between records. 0 while no record has had the key; [`NOT_SCALAR`]
+    /// when its last value was `null`, an array or an object.
     present: Vec<u64>,
     record: u64,
     /// A key with escapes, decoded.
@@ -57,6 +61,12 @@ impl Fields {
     /// The text of the `i`th wanted field, if the record had it.
     pub fn get(&self, i: usize) -> Option<&[u8]> {
         (self.present[i] == self.record).then(|| self.values[i].as_slice())
+    }
+
+    /// The wanted fields whose key no record read so far had (a key with a `null` value counts as
+    /// had).
+    pub fn never_found(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.names.iter().zip(&self.present).filter(|&(_, &p)| p == 0).map(|(name, _)| name.as_slice())
     }
 }
 
@@ -141,7 +151,7 @@ impl Fields {
                 }
                 self.values[k].clear();
                 self.values[k].extend_from_slice(value);
-                self.present[k] = if scalar { self.record } else { 0 };
+                self.present[k] = if scalar { self.record } else { NOT_SCALAR };
             }
             match s.get(i)? {
                 b',' => i += 1,
@@ -216,7 +226,7 @@ impl Scanner<'_> {
                     Some(k) => {
                         let value = &mut fields.values[k];
                         value.clear();
-                        fields.present[k] = if self.value_text(value)? { fields.record } else { 0 };
+                        fields.present[k] = if self.value_text(value)? { fields.record } else { NOT_SCALAR };
                     }
                     None => self.skip_value(0)?,
                 }

@@ -5,6 +5,11 @@ use crate::scan;
 use crate::syslog::{self, Header, Payload, PayloadProblem, Timestamp};
 use crate::time::YearGuess;
 
+/// Every key a record can have, in the order records have them (`file` only when several inputs
+/// were parsed).
+pub const KEYS: [&str; 13] =
+    ["file", "line", "time", "host", "program", "pid", "message", "level", "info", "error", "ticket", "user", "raw"];
+
 /// How a line was understood, for the summary at the end of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Understanding {
@@ -267,6 +272,28 @@ mod tests {
             record(b"Jan  1 00:21:30 ubuntu.local ticky[9]: ERROR The ticket was modified while updating (breee)"),
             (r#"{"line":7,"time":"2025-01-01T00:21:30","host":"ubuntu.local","program":"ticky","pid":9,"message":"ERROR The ticket was modified while updating (breee)","level":"ERROR","error":"The ticket was modified while updating","user":"breee"}"#.to_string(), Understanding::Full)
         );
+    }
+
+    #[test]
+    fn keys_lists_every_key_written() {
+        let lines: [&[u8]; 4] = [
+            b"Jan 31 00:09:39 h ticky[9]: INFO Created ticket [#4217] (mdouglas)",
+            b"<165>1 2003-10-11T22:14:15.003Z h app 77 ID47 - ERROR Boom (ac)",
+            b"Jan 31 00:09:39 h ticky: ERROR Boom (ac)",
+            b"not syslog",
+        ];
+        let mut seen = Vec::new();
+        for line in lines {
+            let mut out = Vec::new();
+            write_record(&mut out, Some("a.log"), 1, line, &mut Year::Fixed(2025));
+            let v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out).unwrap();
+            seen.extend(v.keys().cloned());
+        }
+        seen.sort();
+        seen.dedup();
+        let mut keys = KEYS.map(str::to_string).to_vec();
+        keys.sort();
+        assert_eq!(seen, keys);
     }
 
     #[test]

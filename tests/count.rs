@@ -289,6 +289,43 @@ fn where_filters_and_number_keys() {
 }
 
 #[test]
+fn a_field_no_record_has_is_warned_of_unless_ticky_parse_writes_it() {
+    let wd = Workdir::new("count-unknown-field");
+    let input = "{\"user\":\"a\",\"level\":\"INFO\"}\n{\"user\":\"b\",\"level\":\"INFO\",\"queue\":null}\n";
+    let run = |args: &[&str]| {
+        let out = wd.output(wd.command("ticky-count").args(args), input);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    };
+    // A misspelt key or filter field: the table is empty, and standard error says why.
+    let (stdout, stderr) = run(&["--by", "usr"]);
+    assert_eq!(stdout, "usr,count\n");
+    assert_eq!(
+        stderr,
+        "ticky-count: warning: none of the 2 records has a field \"usr\", so nothing that needs it was counted; \
+         the fields of ticky-parse's records are file, line, time, host, program, pid, message, level, info, \
+         error, ticket, user, raw\n"
+    );
+    let (stdout, stderr) =
+        run(&["--by", "user", "--where", "levle=INFO", "--and", "--by", "level", "-o", "levels.csv"]);
+    assert_eq!(stdout, "user,count\n");
+    assert_eq!(wd.read("levels.csv"), b"level,count\nINFO,2\n");
+    assert!(stderr.starts_with("ticky-count: warning: none of the 2 records has a field \"levle\""), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // A day without errors has no `error` field anywhere: no news. A key that is there, if only
+    // as null, is no typo.
+    for args in
+        [&["--by", "error"][..], &["--by", "queue"], &["--by", "user", "--pivot", "level", "--columns", "ERROR"]]
+    {
+        let (_, stderr) = run(args);
+        assert_eq!(stderr, "", "{args:?}");
+    }
+    // Nothing read, nothing to say.
+    let out = wd.output(wd.command("ticky-count").args(["--by", "usr"]), "");
+    assert_eq!((out.status.success(), &out.stdout[..], &out.stderr[..]), (true, &b"usr,count\n"[..], &b""[..]));
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let wd = Workdir::new("count-usage");
     for (args, want) in [

@@ -15,8 +15,10 @@ Usage: ticky-count --by FIELD[,FIELD...] [OPTIONS] [--and --by FIELD... [OPTIONS
 
 Reads JSON Lines (as ticky-parse writes them) from each FILE or standard input and writes CSV: a
 header, then one row per distinct key with its count, by count descending, ties by key ascending.
-Records without every key field are not counted. With --and, one pass over the records makes
-several tables, each with its own options; at most one of them may go to standard output.
+Records without every key field are not counted; a field that no record has, and that ticky-parse
+never writes (a typo such as --by usr), gets a warning on standard error. With --and, one pass over
+the records makes several tables, each with its own options; at most one of them may go to standard
+output.
 
 Options:
       --by FIELD[,FIELD...]     the key: count records per distinct value of these fields
@@ -73,7 +75,10 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         }
     }
     tables.push(table.finish()?);
-    count::run(&tables, &input::names_or_stdin(paths), &mut cli::stdout())
+    for warning in count::run(&tables, &input::names_or_stdin(paths), &mut cli::stdout())? {
+        eprintln!("{NAME}: warning: {warning}");
+    }
+    Ok(())
 }
 
 /// The options of one table, as given.
