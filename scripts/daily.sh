@@ -102,7 +102,8 @@ summary=${summary#ticky-parse: }
 lines=$(echo "$summary" | sed -E 's/^[0-9]+ of ([0-9]+) .*/\1/')
 bad=$(echo "$summary" | sed -E 's/^([0-9]+) of .*/\1/')
 when=$(date -u '+%Y-%m-%d %H:%M UTC')
-source_line="From $log, $when: $lines lines, $bad not fully understood."
+[ "$lines" = 1 ] && lines="1 line" || lines="$lines lines"
+source_line="From $log, $when: $lines, $bad not fully understood."
 
 "$html" --title "Errors by frequency" --subtitle "$source_line" "$tmp/error_message.csv" >"$tmp/error_message.html" ||
     fail "ticky-html failed; $unchanged"
@@ -146,4 +147,4 @@ chmod 0644 "$tmp"/*.csv "$tmp"/*.html
 for f in error_message.csv user_statistics.csv error_message.html user_statistics.html index.html; do
     mv -f -- "$tmp/$f" "$out/$f"
 done
-echo "$me: report published in $out/index.html ($lines lines, $bad not fully understood)"
+echo "$me: report published in $out/index.html ($lines, $bad not fully understood)"

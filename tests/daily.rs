@@ -166,6 +166,24 @@ fn failed_runs_leave_the_published_report_unchanged() {
 }
 
 #[test]
+fn empty_and_one_line_logs_give_a_report_that_says_so() {
+    let wd = Workdir::new("daily-tiny");
+    let script = install(&wd);
+    let one = "Jan 31 00:09:39 h ticky: ERROR Boom (ac)\n";
+    for (name, log, said, errors) in [
+        ("empty.log", "", "(0 lines, 0 not fully understood)", "Error,Count\n"),
+        ("one.log", one, "(1 line, 0 not fully understood)", "Error,Count\nBoom,1\n"),
+    ] {
+        let out_dir = wd.path(&format!("www/{name}"));
+        let out = run_as_cron(&script, &[&wd.write(name, log), &out_dir]);
+        expect_success(&out);
+        assert!(String::from_utf8_lossy(&out.stdout).contains(said), "{name}: {out:?}");
+        assert!(read(&out_dir.join("index.html")).contains(&said[1..said.len() - 1]), "{name}");
+        assert_eq!(read(&out_dir.join("error_message.csv")), errors, "{name}");
+    }
+}
+
+#[test]
 fn missing_tools_are_named() {
     let wd = Workdir::new("daily-notools");
     let script = wd.path("ticky-daily");
