@@ -234,9 +234,8 @@ fn unknown_fields(fields: &Fields, records: u64) -> Vec<String> {
         .filter(|name| !record::KEYS.iter().any(|k| k.as_bytes() == *name))
         .map(|name| {
             format!(
-                "none of the {records} record{} has a field {:?}, so nothing that needs it was counted; \
+                "no record has a field {:?} ({records} read), so nothing that needs it was counted; \
                  the fields of ticky-parse's records are {}",
-                if records == 1 { "" } else { "s" },
                 String::from_utf8_lossy(name),
                 record::KEYS.join(", ")
             )

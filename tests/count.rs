@@ -302,7 +302,7 @@ fn a_field_no_record_has_is_warned_of_unless_ticky_parse_writes_it() {
     assert_eq!(stdout, "usr,count\n");
     assert_eq!(
         stderr,
-        "ticky-count: warning: none of the 2 records has a field \"usr\", so nothing that needs it was counted; \
+        "ticky-count: warning: no record has a field \"usr\" (2 read), so nothing that needs it was counted; \
          the fields of ticky-parse's records are file, line, time, host, program, pid, message, level, info, \
          error, ticket, user, raw\n"
     );
@@ -310,7 +310,7 @@ fn a_field_no_record_has_is_warned_of_unless_ticky_parse_writes_it() {
         run(&["--by", "user", "--where", "levle=INFO", "--and", "--by", "level", "-o", "levels.csv"]);
     assert_eq!(stdout, "user,count\n");
     assert_eq!(wd.read("levels.csv"), b"level,count\nINFO,2\n");
-    assert!(stderr.starts_with("ticky-count: warning: none of the 2 records has a field \"levle\""), "{stderr}");
+    assert!(stderr.starts_with("ticky-count: warning: no record has a field \"levle\" (2 read)"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     // A day without errors has no `error` field anywhere: no news. A key that is there, if only
     // as null, is no typo.
