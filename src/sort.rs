@@ -13,6 +13,7 @@ use crate::csvio::{self, Row};
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::json::Fields;
+use crate::record;
 use crate::tmpfile;
 
 /// One `--by COL[:MODS]` key.
@@ -162,7 +163,10 @@ fn sort_json(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>) -> Result<()> {
             sorter.pushed()?;
         }
     }
-    if let (Some(first), Some(i)) = (first_keys, seen.iter().position(|s| !s)) {
+    // A field that no record has is a typo, unless ticky-parse writes it: a day without errors
+    // has no `error` field anywhere, and its records sorted by error are simply all equal.
+    let unknown = seen.iter().zip(keys).position(|(&seen, k)| !seen && !record::KEYS.contains(&k.column.as_str()));
+    if let (Some(first), Some(i)) = (first_keys, unknown) {
         return Err(Error::usage(format!(
             "--by {}: no record has this field; the first has: {}",
             keys[i].column,

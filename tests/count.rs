@@ -182,6 +182,23 @@ fn sort_json_lines_by_field() {
 }
 
 #[test]
+fn sort_json_lines_by_a_field_no_record_has() {
+    let wd = Workdir::new("sort-json-absent");
+    let input = "{\"line\":1,\"user\":\"b\"}\n{\"line\":2,\"user\":\"a\"}\n";
+    // A typo is refused, naming the keys there are.
+    let stderr = wd.fails(wd.command("ticky-sort").args(["--by", "usr"]), input, 2);
+    assert!(
+        stderr.starts_with("ticky-sort: --by usr: no record has this field; the first has: line, user\n"),
+        "{stderr}"
+    );
+    // A key ticky-parse writes but no record has (no errors today): all equal, input order.
+    let got = wd.stdout(wd.command("ticky-sort").args(["--by", "error", "--by", "user"]), input);
+    assert_eq!(String::from_utf8(got).unwrap(), "{\"line\":2,\"user\":\"a\"}\n{\"line\":1,\"user\":\"b\"}\n");
+    let got = wd.stdout(wd.command("ticky-sort").args(["--by", "error"]), input);
+    assert_eq!(got, input.as_bytes());
+}
+
+#[test]
 fn sort_beyond_its_buffer_merges_runs_from_a_temporary_file() {
     let wd = Workdir::new("sort-spill");
     std::fs::create_dir(wd.path("tmp")).unwrap();
