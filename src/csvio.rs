@@ -6,7 +6,7 @@
 use std::io::BufRead;
 
 use crate::error::{Error, Result};
-use crate::input::Input;
+use crate::input::{Input, UTF8_BOM};
 
 /// One CSV row: its fields stored end to end in one reused buffer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -101,6 +101,9 @@ impl<R: BufRead> CsvReader<R> {
                 };
             }
             self.lines_read += 1;
+            if self.lines_read == 1 && self.line.starts_with(UTF8_BOM) {
+                self.line.drain(..UTF8_BOM.len());
+            }
             if start == 0 {
                 if self.line == b"\n" || self.line == b"\r\n" {
                     continue;

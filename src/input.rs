@@ -11,6 +11,10 @@ use bstr::ByteSlice;
 
 use crate::error::{Error, Result};
 
+/// The UTF-8 byte order mark that Windows tools and spreadsheets put at the start of a file. It
+/// marks the encoding and is not text: every reader skips it at the start of an input.
+pub const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// Input buffer size: big reads keep system calls rare.
 const INPUT_BUFFER: usize = 256 * 1024;
 
@@ -100,7 +104,10 @@ impl<R: Read> LineReader<R> {
             searched = self.fill()?;
         };
         self.line += 1;
-        let line = &self.buf[line_start..line_end];
+        let mut line = &self.buf[line_start..line_end];
+        if self.line == 1 {
+            line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
+        }
         Ok(Some((self.line, line.strip_suffix(b"\r").unwrap_or(line))))
     }
 

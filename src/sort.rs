@@ -80,6 +80,7 @@ pub fn run(keys: &[SortKey], buffer: usize, paths: &[String], out: &mut impl Wri
     let name = first.name.clone();
     let mut reader = first.buffered();
     let start = reader.fill_buf().map_err(|e| Error::io(format!("reading {name}"), e))?;
+    let start = start.strip_prefix(input::UTF8_BOM).unwrap_or(start);
     let json = start.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{');
     // The first input goes on from where it stands, its buffer and all: standard input cannot be
     // opened twice.

@@ -102,6 +102,35 @@ fn nul_crlf_invalid_utf8_and_no_final_newline() {
 }
 
 #[test]
+fn a_byte_order_mark_at_the_start_of_each_input_is_skipped() {
+    let wd = Workdir::new("hostile-bom");
+    let bom = "\u{feff}";
+    let log = format!("{bom}Jan 31 00:09:39 h ticky: ERROR Boom (ac)\n");
+    let records = json_lines(&wd.stdout(wd.command("ticky-parse").args(["--strict"]), &log));
+    assert_eq!((records[0]["host"].as_str(), records[0]["user"].as_str()), (Some("h"), Some("ac")));
+    // Elsewhere in a line it is text, as logged.
+    let inner = json_lines(&wd.stdout(&mut wd.command("ticky-parse"), format!("{log}{log}")));
+    assert_eq!(inner[1]["raw"].as_str(), Some(&log[..log.len() - 1]));
+
+    let jsonl = format!("{bom}{{\"user\":\"b\"}}\n{{\"user\":\"a\"}}\n");
+    let counted = wd.stdout(wd.command("ticky-count").args(["--by", "user"]), &jsonl);
+    assert_eq!(counted, b"user,count\na,1\nb,1\n");
+    let sorted = wd.stdout(wd.command("ticky-sort").args(["--by", "user"]), &jsonl);
+    assert_eq!(sorted, b"{\"user\":\"a\"}\n{\"user\":\"b\"}\n");
+
+    // A spreadsheet's "CSV UTF-8": the first column keeps its name, and files with and without the
+    // mark share their header.
+    wd.write("excel.csv", format!("{bom}Username,INFO\r\nb,1\r\n"));
+    wd.write("plain.csv", "Username,INFO\na,2\n");
+    let sorted = wd.stdout(wd.command("ticky-sort").args(["--by", "Username", "excel.csv", "plain.csv"]), "");
+    assert_eq!(sorted, b"Username,INFO\na,2\nb,1\n");
+    let merged = wd.stdout(wd.command("ticky-count").args(["--merge", "excel.csv", "plain.csv"]), "");
+    assert_eq!(merged, b"Username,INFO\na,2\nb,1\n");
+    let page = String::from_utf8(wd.stdout(wd.command("ticky-html").arg("excel.csv"), "")).unwrap();
+    assert!(page.contains(">Username</th>") && !page.contains(bom), "{page}");
+}
+
+#[test]
 fn empty_input() {
     let wd = Workdir::new("hostile-empty");
     wd.write("empty", "");
