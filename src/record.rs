@@ -3,7 +3,7 @@
 
 use crate::scan;
 use crate::syslog::{self, Header, Payload, PayloadProblem, Timestamp};
-use crate::time::YearGuess;
+use crate::time::{self, YearGuess};
 
 /// Every key a record can have, in the order records have them (`file` only when several inputs
 /// were parsed).
@@ -29,6 +29,17 @@ pub enum Year {
     Guess(YearGuess),
 }
 
+impl Year {
+    /// Whether a timestamp can be in this year: with `--year 2025`, `Feb 29` is no more a date than
+    /// `Jan 32`. (A guessed year is always one that has the day.)
+    fn allows(&self, time: &Timestamp<'_>) -> bool {
+        match (self, time) {
+            (Year::Fixed(year), Timestamp::Bsd(t)) => t.day <= time::days_in_month(*year, t.month),
+            _ => true,
+        }
+    }
+}
+
 /// Appends the JSON record of one line (without a newline) to `out` and says how well the line was
 /// understood.
 pub fn write_record(
@@ -46,7 +57,7 @@ pub fn write_record(
     }
     out.extend_from_slice(b"\"line\":");
     write_u64(out, line_number);
-    let Some(header) = syslog::parse_header(line) else {
+    let Some(header) = syslog::parse_header(line).filter(|h| year.allows(&h.time)) else {
         out.extend_from_slice(b",\"raw\":");
         write_str(out, line);
         out.push(b'}');

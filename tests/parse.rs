@@ -170,6 +170,16 @@ fn year_comes_from_the_file_modification_time() {
     assert_eq!(records[1]["time"], "2024-01-01T00:00:01");
     let records = parse(&wd, &["--year", "1999", "old.log"], b"");
     assert_eq!(records[1]["time"], "1999-01-01T00:00:01");
+
+    // February 29th: a guess finds a leap year; a given year without one leaves no date.
+    let leap = b"Feb 29 12:00:00 h p: leap\n";
+    assert_eq!(parse(&wd, &["--year", "2024"], leap)[0]["time"], "2024-02-29T12:00:00");
+    let out = wd.output(wd.command("ticky-parse").args(["--year", "2025"]), leap);
+    assert_eq!(json_lines(&out.stdout), [json!({"line": 1, "raw": "Feb 29 12:00:00 h p: leap"})]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 line without a syslog header"), "{out:?}");
+    let guessed = parse(&wd, &[], leap)[0]["time"].as_str().unwrap().to_string();
+    let year: i64 = guessed[..4].parse().unwrap();
+    assert!(year % 4 == 0 && guessed.ends_with("-02-29T12:00:00"), "{guessed}");
 }
 
 #[test]

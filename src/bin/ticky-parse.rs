@@ -20,7 +20,8 @@ understood goes to standard error. Records go out whenever the input pauses, so 
 
 Options:
       --year YYYY   year of RFC 3164 timestamps (default: inferred from the file's
-                    modification time, or now for standard input)
+                    modification time, or now for standard input); a Feb 29 that
+                    the year does not have makes its line raw
       --strict      exit with status 1 when any line was not fully understood
       --summary     print the summary even when every line was understood
   -h, --help        print this help
