@@ -154,7 +154,8 @@ pub fn is_rfc3339(b: &[u8]) -> bool {
     let (Some(month), Some(day)) = (two_digits(&b[5..7]), two_digits(&b[8..10])) else {
         return false;
     };
-    if !(1..=12).contains(&month) || day == 0 || day > 31 || parse_hms(&b[11..19]).is_none() {
+    let year = b[..4].iter().fold(0, |y, d| y * 10 + i64::from(d - b'0'));
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) || parse_hms(&b[11..19]).is_none() {
         return false;
     }
     let mut rest = &b[19..];
@@ -229,6 +230,8 @@ mod tests {
             "2025-01-31T00:09:39.123456+00:00",
             "2003-10-11T22:14:15.003Z",
             "2025-01-31T00:09:39-05:30",
+            "2024-02-29T12:00:00Z",
+            "2000-02-29T12:00:00Z",
         ] {
             assert!(is_rfc3339(ok.as_bytes()), "{ok}");
         }
@@ -236,6 +239,9 @@ mod tests {
             "2025-13-31T00:09:39",
             "2025-01-31 00:09:39",
             "2025-01-31T24:00:00",
+            "2025-02-29T12:00:00Z",
+            "1900-02-29T12:00:00Z",
+            "2025-04-31T12:00:00Z",
             "2025-01-31T00:09:39.",
             "2025-01-31T00:09:39+5",
             "12345",
