@@ -37,6 +37,16 @@ impl SortKey {
         Ok(SortKey { column: column.to_string(), numeric: mods.contains('n'), reverse: mods.contains('r') })
     }
 
+    /// For a key that names no column: what follows a `:` was taken as part of the name because
+    /// it is not a modifier (a name may contain `:`), which is likely not what was meant.
+    fn modifier_hint(&self) -> &'static str {
+        if self.column.contains(':') {
+            " (the modifiers after ':' are n and r)"
+        } else {
+            ""
+        }
+    }
+
     fn compare(&self, a: &[u8], b: &[u8]) -> Ordering {
         let order = if self.numeric { compare_numbers(a, b) } else { a.cmp(b) };
         if self.reverse {
@@ -129,7 +139,12 @@ fn key_columns(keys: &[SortKey], header: &Row) -> Result<Vec<usize>> {
         .map(|k| {
             header.iter().position(|c| c == k.column.as_bytes()).ok_or_else(|| {
                 let names: Vec<_> = header.iter().map(String::from_utf8_lossy).collect();
-                Error::usage(format!("--by {}: no such column; the columns are: {}", k.column, names.join(", ")))
+                Error::usage(format!(
+                    "--by {}: no such column; the columns are: {}{}",
+                    k.column,
+                    names.join(", "),
+                    k.modifier_hint()
+                ))
             })
         })
         .collect()
@@ -169,9 +184,10 @@ fn sort_json(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>) -> Result<()> {
     let unknown = seen.iter().zip(keys).position(|(&seen, k)| !seen && !record::KEYS.contains(&k.column.as_str()));
     if let (Some(first), Some(i)) = (first_keys, unknown) {
         return Err(Error::usage(format!(
-            "--by {}: no record has this field; the first has: {}",
+            "--by {}: no record has this field; the first has: {}{}",
             keys[i].column,
-            first.join(", ")
+            first.join(", "),
+            keys[i].modifier_hint()
         )));
     }
     Ok(())

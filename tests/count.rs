@@ -279,7 +279,17 @@ fn sort_says_where_its_temporary_file_could_not_go() {
 fn sort_refuses_unknown_columns_and_bad_csv() {
     let wd = Workdir::new("sort-bad");
     let stderr = wd.fails(wd.command("ticky-sort").args(["--by", "Nope"]), "Error,Count\na,1\n", 2);
-    assert!(stderr.contains("--by Nope: no such column; the columns are: Error, Count"), "{stderr}");
+    assert!(stderr.contains("--by Nope: no such column; the columns are: Error, Count\n"), "{stderr}");
+    // A name may hold ':', so a modifier that is not one is part of the name: say so.
+    let stderr = wd.fails(wd.command("ticky-sort").args(["--by", "Count:x"]), "Error,Count\na,1\n", 2);
+    assert!(
+        stderr.contains(
+            "--by Count:x: no such column; the columns are: Error, Count (the modifiers after ':' are n and r)"
+        ),
+        "{stderr}"
+    );
+    let got = wd.stdout(wd.command("ticky-sort").args(["--by", "a:b"]), "x,a:b\n1,b\n2,a\n");
+    assert_eq!(got, b"x,a:b\n2,a\n1,b\n");
     wd.write("ragged.csv", "a,b\n1,2\n3\n");
     let stderr = wd.fails(wd.command("ticky-sort").args(["--by", "a", "ragged.csv"]), "", 1);
     assert_eq!(stderr, "ticky-sort: ragged.csv:3: row has 1 fields but the header has 2\n");
@@ -351,6 +361,7 @@ fn usage_errors_exit_2() {
         (&["--by", "user", "--pivot", "level"], "--pivot needs --columns"),
         (&["--by", "user", "--where", "level"], "--where: expected FIELD=VALUE"),
         (&["--by", "a,,b"], "--by: empty name"),
+        (&["--by", "user", "--pivot", "level", "--columns", "INFO,ERROR,INFO"], "--columns: INFO is listed twice"),
     ] {
         let stderr = wd.fails(wd.command("ticky-count").args(args), "", 2);
         assert!(stderr.contains(want), "{args:?}: {stderr}");

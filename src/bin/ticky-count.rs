@@ -93,7 +93,13 @@ impl TableArgs {
     fn finish(self) -> Result<CountOptions> {
         let mut opts = self.opts;
         opts.pivot = match (self.pivot, self.columns) {
-            (Some(field), Some(columns)) => Some(Pivot { field, columns }),
+            (Some(field), Some(columns)) => {
+                if let Some(twice) = columns.iter().enumerate().find_map(|(i, c)| columns[..i].contains(c).then_some(c))
+                {
+                    return Err(Error::usage(format!("--columns: {twice} is listed twice")));
+                }
+                Some(Pivot { field, columns })
+            }
             (None, None) => None,
             (Some(_), None) => return Err(Error::usage("--pivot needs --columns V1,V2,... to name its count columns")),
             (None, Some(_)) => return Err(Error::usage("--columns only applies with --pivot FIELD")),
