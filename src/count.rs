@@ -149,6 +149,7 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
     match tables {
         [] => return Err(Error::usage("--by FIELD is required (or --merge)")),
         [opts] if opts.merge => {
+            check_output(opts, paths)?;
             let mut file = create_output(opts)?;
             if let Some((header, counter)) = merge(opts, paths)? {
                 write_table(&header, &counter, file.as_mut(), out)?;
@@ -194,6 +195,9 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
             counter: Counter::new(opts.pivot.as_ref().map_or(1, |p| p.columns.len())),
             file: None,
         });
+    }
+    for opts in tables {
+        check_output(opts, paths)?;
     }
     for table in &mut counting {
         table.file = create_output(table.opts)?;
@@ -241,6 +245,21 @@ fn unknown_fields(fields: &Fields, records: u64) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// Refuses an `--output` file that is also one of the `inputs`: emptied before it is read, its
+/// counts would be lost without a word (`ticky-count --merge -o total.csv total.csv today.csv`).
+/// Every table is checked before any output file is created.
+fn check_output(opts: &CountOptions, inputs: &[String]) -> Result<()> {
+    let Some(path) = &opts.output else { return Ok(()) };
+    match inputs.iter().find(|input| input::same_file(path, input)) {
+        Some(input) => Err(Error::usage(format!(
+            "--output {path} is also the input {}: it would be emptied before it is read; \
+             write to another file and rename it",
+            if input == "-" { "standard input" } else { input }
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The `--output` file of a table, created (or emptied) now.

@@ -445,6 +445,38 @@ fn merge_refuses_different_headers_and_bad_counts() {
     assert_eq!(stderr, "ticky-count: c.csv:2: count \"many\" is not a whole number\n");
 }
 
+#[test]
+fn an_output_file_that_is_also_an_input_is_refused_before_it_is_emptied() {
+    let wd = Workdir::new("count-output-is-input");
+    let total = "error,count\nx,2\n";
+    wd.write("total.csv", total);
+    wd.write("today.csv", "error,count\nx,1\ny,1\n");
+    std::os::unix::fs::symlink("total.csv", wd.path("link.csv")).unwrap();
+    for (args, stdin, input) in [
+        (&["--merge", "-o", "total.csv", "total.csv", "today.csv"][..], "", "total.csv"),
+        (&["--merge", "-o", "link.csv", "today.csv", "total.csv"], "", "total.csv"),
+        (
+            &["--by", "error", "-o", "today.csv", "--and", "--by", "user", "-o", "total.csv", "-"],
+            "total.csv",
+            "standard input",
+        ),
+    ] {
+        let cmd = format!("ticky-count {} < {}", args.join(" "), if stdin.is_empty() { "/dev/null" } else { stdin });
+        let out = wd.sh(&cmd);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {stderr}");
+        assert!(
+            stderr.contains(&format!("is also the input {input}: it would be emptied before it is read")),
+            "{cmd}: {stderr}"
+        );
+        assert_eq!(wd.read("total.csv"), total.as_bytes(), "{cmd}");
+        assert_eq!(wd.read("today.csv"), b"error,count\nx,1\ny,1\n", "{cmd}");
+    }
+    // Another file, or /dev/null, is fine.
+    sh_ok(&wd, "ticky-count --merge -o sum.csv total.csv today.csv && ticky-count --merge -o /dev/null sum.csv");
+    assert_eq!(wd.read("sum.csv"), b"error,count\nx,3\ny,1\n");
+}
+
 /// Counts `records` split at `cuts` part by part, merges the parts, and counts the whole, all in
 /// process; returns (merged, whole).
 fn merged_and_whole(wd: &Workdir, records: &[String], cuts: &[usize], opts: &CountOptions) -> (Vec<u8>, Vec<u8>) {
