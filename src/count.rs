@@ -150,7 +150,8 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
         [] => return Err(Error::usage("--by FIELD is required (or --merge)")),
         [opts] if opts.merge => {
             check_output(opts, paths)?;
-            let mut file = create_output(opts)?;
+            let mut file = open_output(opts)?;
+            empty_outputs(file.iter())?;
             if let Some((header, counter)) = merge(opts, paths)? {
                 write_table(&header, &counter, file.as_mut(), out)?;
             }
@@ -200,8 +201,9 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
         check_output(opts, paths)?;
     }
     for table in &mut counting {
-        table.file = create_output(table.opts)?;
+        table.file = open_output(table.opts)?;
     }
+    empty_outputs(counting.iter().filter_map(|t| t.file.as_ref()))?;
     let mut fields = Fields::new(names);
     let mut key = Vec::new();
     let mut records = 0u64;
@@ -262,14 +264,30 @@ fn check_output(opts: &CountOptions, inputs: &[String]) -> Result<()> {
     }
 }
 
-/// The `--output` file of a table, created (or emptied) now.
-fn create_output(opts: &CountOptions) -> Result<Option<(String, File)>> {
+/// The `--output` file of a table, opened (created if need be) but not emptied: a later table's
+/// file may yet fail to open, and then this one must keep what it had.
+fn open_output(opts: &CountOptions) -> Result<Option<(String, File)>> {
     let Some(path) = &opts.output else { return Ok(None) };
-    let file = File::create(path).map_err(|e| Error::io(format!("--output: creating {path}"), e))?;
+    let file = File::options()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(|e| Error::io(format!("--output: creating {path}"), e))?;
     Ok(Some((path.clone(), file)))
 }
 
-/// Writes a table to its own file (created by [`create_output`]), or to `out` when it has none.
+/// Empties the output files once every one of them is open. A device or a pipe (`/dev/null`) has
+/// nothing to empty.
+fn empty_outputs<'a>(files: impl Iterator<Item = &'a (String, File)>) -> Result<()> {
+    for (path, file) in files {
+        let emptied = file.metadata().and_then(|m| if m.is_file() { file.set_len(0) } else { Ok(()) });
+        emptied.map_err(|e| Error::io(format!("--output: emptying {path}"), e))?;
+    }
+    Ok(())
+}
+
+/// Writes a table to its own file (opened by [`open_output`]), or to `out` when it has none.
 fn write_table(header: &Row, counter: &Counter, file: Option<&mut (String, File)>, out: &mut impl Write) -> Result<()> {
     match file {
         None => write_counts(header, counter, out),

@@ -472,6 +472,11 @@ fn an_output_file_that_is_also_an_input_is_refused_before_it_is_emptied() {
         assert_eq!(wd.read("total.csv"), total.as_bytes(), "{cmd}");
         assert_eq!(wd.read("today.csv"), b"error,count\nx,1\ny,1\n", "{cmd}");
     }
+    // A later table's file that cannot be created leaves the earlier ones as they were.
+    let out = wd.sh("ticky-count --by error -o today.csv --and --by user -o missing/users.csv total.csv");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--output: creating missing/users.csv"), "{out:?}");
+    assert_eq!(wd.read("today.csv"), b"error,count\nx,1\ny,1\n");
     // Another file, or /dev/null, is fine.
     sh_ok(&wd, "ticky-count --merge -o sum.csv total.csv today.csv && ticky-count --merge -o /dev/null sum.csv");
     assert_eq!(wd.read("sum.csv"), b"error,count\nx,3\ny,1\n");
