@@ -104,15 +104,13 @@ fn decode_key(mut key: &[u8]) -> KeyFields<'_> {
 
 /// One table of a run: where its fields are among those read from each record, and its counts.
 struct Table<'a> {
-    opts: &'a CountOptions,
     header: Row,
     keys: Vec<usize>,
     /// The pivot field and the values that get a count column.
     pivot: Option<(usize, &'a [String])>,
     filters: Vec<(usize, &'a [u8])>,
     counter: Counter,
-    /// The table's own output file, created before any input is read (so that a wrong path fails
-    /// at once); `None` for standard output.
+    /// The table's own output file (see [`open_outputs`]); `None` for standard output.
     file: Option<(String, File)>,
 }
 
@@ -149,9 +147,7 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
     match tables {
         [] => return Err(Error::usage("--by FIELD is required (or --merge)")),
         [opts] if opts.merge => {
-            check_output(opts, paths)?;
-            let mut file = open_output(opts)?;
-            empty_outputs(file.iter())?;
+            let [mut file] = open_outputs(tables, paths)?.try_into().expect("one table");
             if let Some((header, counter)) = merge(opts, paths)? {
                 write_table(&header, &counter, file.as_mut(), out)?;
             }
@@ -188,7 +184,6 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
             None => header.push("count"),
         }
         counting.push(Table {
-            opts,
             header: header_row(opts, header.iter().map(|s| s.as_bytes()).collect())?,
             keys: opts.by.iter().map(|f| field(f)).collect(),
             pivot: opts.pivot.as_ref().map(|p| (field(&p.field), &p.columns[..])),
@@ -197,13 +192,9 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
             file: None,
         });
     }
-    for opts in tables {
-        check_output(opts, paths)?;
+    for (table, file) in counting.iter_mut().zip(open_outputs(tables, paths)?) {
+        table.file = file;
     }
-    for table in &mut counting {
-        table.file = open_output(table.opts)?;
-    }
-    empty_outputs(counting.iter().filter_map(|t| t.file.as_ref()))?;
     let mut fields = Fields::new(names);
     let mut key = Vec::new();
     let mut records = 0u64;
@@ -237,7 +228,7 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
 fn unknown_fields(fields: &Fields, records: u64) -> Vec<String> {
     fields
         .never_found()
-        .filter(|name| !record::KEYS.iter().any(|k| k.as_bytes() == *name))
+        .filter(|name| !record::is_key(name))
         .map(|name| {
             format!(
                 "no record has a field {:?} ({records} read), so nothing that needs it was counted; \
@@ -249,45 +240,36 @@ fn unknown_fields(fields: &Fields, records: u64) -> Vec<String> {
         .collect()
 }
 
-/// Refuses an `--output` file that is also one of the `inputs`: emptied before it is read, its
-/// counts would be lost without a word (`ticky-count --merge -o total.csv total.csv today.csv`).
-/// Every table is checked before any output file is created.
-fn check_output(opts: &CountOptions, inputs: &[String]) -> Result<()> {
-    let Some(path) = &opts.output else { return Ok(()) };
-    match inputs.iter().find(|input| input::same_file(path, input)) {
-        Some(input) => Err(Error::usage(format!(
-            "--output {path} is also the input {}: it would be emptied before it is read; \
-             write to another file and rename it",
-            if input == "-" { "standard input" } else { input }
-        ))),
-        None => Ok(()),
+/// The `--output` file of each table (`None` for standard output), created or emptied now, before
+/// any input is read, so that a wrong path fails at once. A file that is also one of the `inputs`
+/// is refused: emptied before it is read, its counts would be lost without a word
+/// (`ticky-count --merge -o total.csv total.csv today.csv`). Nothing is emptied until every file is
+/// checked and open, so that a refusal or a failure leaves every file as it was.
+fn open_outputs(tables: &[CountOptions], inputs: &[String]) -> Result<Vec<Option<(String, File)>>> {
+    let paths: Vec<Option<&String>> = tables.iter().map(|t| t.output.as_ref()).collect();
+    for path in paths.iter().flatten() {
+        if let Some(input) = inputs.iter().find(|input| input::same_file(path, input)) {
+            return Err(Error::usage(format!(
+                "--output {path} is also the input {}: it would be emptied before it is read; \
+                 write to another file and rename it",
+                if input == "-" { "standard input" } else { input }
+            )));
+        }
     }
-}
-
-/// The `--output` file of a table, opened (created if need be) but not emptied: a later table's
-/// file may yet fail to open, and then this one must keep what it had.
-fn open_output(opts: &CountOptions) -> Result<Option<(String, File)>> {
-    let Some(path) = &opts.output else { return Ok(None) };
-    let file = File::options()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(|e| Error::io(format!("--output: creating {path}"), e))?;
-    Ok(Some((path.clone(), file)))
-}
-
-/// Empties the output files once every one of them is open. A device or a pipe (`/dev/null`) has
-/// nothing to empty.
-fn empty_outputs<'a>(files: impl Iterator<Item = &'a (String, File)>) -> Result<()> {
-    for (path, file) in files {
+    let open = |path: &String| {
+        let file = File::options().write(true).create(true).truncate(false).open(path);
+        file.map(|f| (path.clone(), f)).map_err(|e| Error::io(format!("--output: creating {path}"), e))
+    };
+    let files = paths.into_iter().map(|p| p.map(open).transpose()).collect::<Result<Vec<_>>>()?;
+    // A device or a pipe (`/dev/null`) has nothing to empty.
+    for (path, file) in files.iter().flatten() {
         let emptied = file.metadata().and_then(|m| if m.is_file() { file.set_len(0) } else { Ok(()) });
         emptied.map_err(|e| Error::io(format!("--output: emptying {path}"), e))?;
     }
-    Ok(())
+    Ok(files)
 }
 
-/// Writes a table to its own file (opened by [`open_output`]), or to `out` when it has none.
+/// Writes a table to its own file (opened by [`open_outputs`]), or to `out` when it has none.
 fn write_table(header: &Row, counter: &Counter, file: Option<&mut (String, File)>, out: &mut impl Write) -> Result<()> {
     match file {
         None => write_counts(header, counter, out),

@@ -10,6 +10,12 @@ use crate::time::{self, YearGuess};
 pub const KEYS: [&str; 13] =
     ["file", "line", "time", "host", "program", "pid", "message", "level", "info", "error", "ticket", "user", "raw"];
 
+/// Whether `name` is one of the [`KEYS`]: a field that may be absent from every record of a day (no
+/// errors, no `error`) without being a typo.
+pub fn is_key(name: &[u8]) -> bool {
+    KEYS.iter().any(|k| k.as_bytes() == name)
+}
+
 /// How a line was understood, for the summary at the end of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Understanding {

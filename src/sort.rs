@@ -181,7 +181,7 @@ fn sort_json(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>) -> Result<()> {
     }
     // A field that no record has is a typo, unless ticky-parse writes it: a day without errors
     // has no `error` field anywhere, and its records sorted by error are simply all equal.
-    let unknown = seen.iter().zip(keys).position(|(&seen, k)| !seen && !record::KEYS.contains(&k.column.as_str()));
+    let unknown = seen.iter().zip(keys).position(|(&seen, k)| !seen && !record::is_key(k.column.as_bytes()));
     if let (Some(first), Some(i)) = (first_keys, unknown) {
         return Err(Error::usage(format!(
             "--by {}: no record has this field; the first has: {}{}",
