@@ -147,6 +147,9 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
     match tables {
         [] => return Err(Error::usage("--by FIELD is required (or --merge)")),
         [opts] if opts.merge => {
+            if opts.pivot.is_some() || !opts.filters.is_empty() {
+                return Err(Error::usage("--merge sums counts already made: --pivot and --where do not apply"));
+            }
             let [mut file] = open_outputs(tables, paths)?.try_into().expect("one table");
             if let Some((header, counter)) = merge(opts, paths)? {
                 write_table(&header, &counter, file.as_mut(), out)?;
@@ -297,9 +300,6 @@ fn header_row(opts: &CountOptions, default: Vec<&[u8]>) -> Result<Row> {
 
 /// Sums the CSVs; `None` when no input had even a header.
 fn merge(opts: &CountOptions, paths: &[String]) -> Result<Option<(Row, Counter)>> {
-    if opts.pivot.is_some() || !opts.filters.is_empty() {
-        return Err(Error::usage("--merge sums counts already made: --pivot and --where do not apply"));
-    }
     let mut first: Option<(String, Row)> = None;
     let mut counter = Counter::new(0);
     let mut nkeys = 0;

@@ -472,6 +472,10 @@ fn an_output_file_that_is_also_an_input_is_refused_before_it_is_emptied() {
         assert_eq!(wd.read("total.csv"), total.as_bytes(), "{cmd}");
         assert_eq!(wd.read("today.csv"), b"error,count\nx,1\ny,1\n", "{cmd}");
     }
+    // A usage error leaves the output file as it was.
+    let out = wd.sh("ticky-count --merge --where error=x -o total.csv today.csv");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(wd.read("total.csv"), total.as_bytes());
     // A later table's file that cannot be created leaves the earlier ones as they were.
     let out = wd.sh("ticky-count --by error -o today.csv --and --by user -o missing/users.csv total.csv");
     assert_eq!(out.status.code(), Some(1), "{out:?}");
