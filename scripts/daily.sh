@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # ticky-daily: the daily report of the ticky service, from cron.
 #
-#   scripts/daily.sh [LOG [OUTDIR]]
+#   scripts/daily.sh [--keep N] [--min-lines N] [LOG [OUTDIR]]
 #
 # Parses LOG once (a .gz is read through gzip), counts the error ranking and the per-user table,
 # renders both as HTML with an index page, and publishes them into OUTDIR. Every file is built in a
-# temporary folder first; the published files are replaced only when every step succeeded, so a
-# failed run leaves the previous report exactly as it was. Runs never overlap (a lock on OUTDIR).
+# private temporary folder first; ticky-publish then switches the published set with one rename,
+# only when every step succeeded and the log said something, so a failed run leaves the previous
+# report exactly as it was. The steps that touch OUTDIR, which others may be able to write, are in
+# ticky-publish (Rust, through directory descriptors), not in this script.
 set -euo pipefail
-umask 022
 
 me=ticky-daily
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -17,13 +18,24 @@ usage() {
     cat <<USAGE
 $me: publish the daily ticky report (error ranking and per-user statistics) as HTML
 
-Usage: $(basename "$0") [LOG [OUTDIR]]
+Usage: $(basename "$0") [OPTIONS] [LOG [OUTDIR]]
 
   LOG      the syslog file to report on (a .gz is decompressed); default: the sample log
   OUTDIR   the folder to publish into, e.g. /var/www/html/ticky; default: ./ticky-report
 
-Writes error_message.csv, user_statistics.csv, error_message.html, user_statistics.html and
-index.html. A failed run exits non-zero and leaves the previous report unchanged.
+Builds the report in a private folder in \$TMPDIR (or /tmp), then publishes it with ticky-publish:
+a new folder OUTDIR/runs/TIME, and one rename of the link OUTDIR/current, so readers see the
+whole old report or the whole new one. OUTDIR/index.html, error_message.html,
+user_statistics.html, error_message.csv and user_statistics.csv are links through current.
+Safe to run as root into a folder others can write: see ticky-daily(8). A run that fails, or
+a log with nothing to report, exits 1 and leaves the published report as it was.
+
+Options:
+  --keep N        run folders to keep in OUTDIR/runs, the published one included (default: 3)
+  --min-lines N   refuse to publish when fewer than N lines were understood (default: 1); an
+                  empty log, one without a syslog line or without a ticky event is always refused
+  -h, --help      print this help
+  -V, --version   print the version
 
 Example crontab line:
   15 0 * * * /usr/local/bin/ticky-daily /var/log/syslog.1 /var/www/html/ticky >/dev/null
@@ -35,22 +47,42 @@ fail() {
     exit 1
 }
 
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
--V | --version) echo "$me 0.1.0"; exit 0 ;;
--*) echo "$me: unknown option '$1'" >&2; echo "Try '$me --help' for more information." >&2; exit 2 ;;
-esac
-[ $# -le 2 ] || { echo "$me: too many arguments" >&2; echo "Try '$me --help' for more information." >&2; exit 2; }
+usage_error() {
+    echo "$me: $*" >&2
+    echo "Try '$me --help' for more information." >&2
+    exit 2
+}
+
+keep=3
+min_lines=1
+args=()
+while [ $# -gt 0 ]; do
+    case $1 in
+    -h | --help) usage; exit 0 ;;
+    -V | --version) echo "$me 0.1.0"; exit 0 ;;
+    --keep | --min-lines)
+        [ $# -ge 2 ] || usage_error "$1 needs a value"
+        [[ $2 =~ ^[0-9]{1,9}$ ]] || usage_error "$1: expected a whole number, not '$2'"
+        if [ "$1" = --keep ]; then keep=$2; else min_lines=$2; fi
+        shift 2 ;;
+    --keep=* | --min-lines=*) set -- "${1%%=*}" "${1#*=}" "${@:2}" ;;
+    --) shift; args+=("$@"); break ;;
+    -?*) usage_error "unknown option '$1'" ;;
+    *) args+=("$1"); shift ;;
+    esac
+done
+[ ${#args[@]} -le 2 ] || usage_error "too many arguments"
+[ "$keep" -ge 1 ] || usage_error "--keep: at least 1 (the published run)"
 
 # The sample log ships in the repository (and is installed beside the man pages).
 sample=""
 for s in "$here/../tests/fixtures/syslog.log" "$here/../share/ticky/sample.log"; do
     [ -f "$s" ] && { sample=$(cd "$(dirname "$s")" && pwd -P)/$(basename "$s"); break; }
 done
-log=${1:-$sample}
-out=${2:-$PWD/ticky-report}
+log=${args[0]:-$sample}
+out=${args[1]:-$PWD/ticky-report}
 [ -n "$log" ] || fail "no LOG given and no sample log found; usage: $me LOG OUTDIR"
-[ -f "$log" ] && [ -r "$log" ] || fail "cannot read log file $log"
+[ -f "$log" ] && [ -r "$log" ] || fail "cannot read log file $log; give a readable syslog file"
 
 # The tools: a build next to this script, the installed ones beside it, or PATH.
 find_tool() {
@@ -64,29 +96,29 @@ parse=$(find_tool ticky-parse)
 count=$(find_tool ticky-count)
 sort=$(find_tool ticky-sort)
 html=$(find_tool ticky-html)
-
-mkdir -p -- "$out" || fail "cannot create $out"
-chmod 0755 -- "$out" 2>/dev/null || true
-out=$(cd "$out" && pwd -P)
-exec 9<"$out"
-flock -n 9 || fail "another run is publishing into $out; not starting a second one"
-
-# Leftovers of a run that was killed, then this run's own folder.
-rm -rf -- "$out"/.ticky-daily.*
-tmp=$(mktemp -d "$out/.ticky-daily.XXXXXX")
-trap 'rm -rf -- "$tmp"' EXIT
+publish=$(find_tool ticky-publish)
 
 unchanged="the report in $out is unchanged"
+
+# Everything is built in a folder only this user can enter (mktemp -d makes it 0700 under a
+# random name), so nobody can swap a file of it while the tools write; ticky-publish then sets
+# the published files' modes itself.
+umask 077
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ticky-daily.XXXXXX") ||
+    fail "cannot create a private folder in ${TMPDIR:-/tmp}; set TMPDIR to a folder with room; $unchanged"
+trap 'rm -rf -- "$tmp"' EXIT
+report=$tmp/report
+mkdir "$report"
 
 # Parse once and count once: one ticky-count makes both tables in a single pass over the records.
 pipeline() {
     if [[ $log == *.gz ]]; then
-        gzip -dc -- "$log" | "$parse" --summary 2>"$tmp/parse.err"
+        gzip -dc -- "$log" | "$parse" --summary-csv "$tmp/summary.csv" 2>"$tmp/parse.err"
     else
-        "$parse" --summary -- "$log" 2>"$tmp/parse.err"
-    fi | "$count" --by error --header Error,Count --output "$tmp/error_message.csv" \
+        "$parse" --summary-csv "$tmp/summary.csv" -- "$log" 2>"$tmp/parse.err"
+    fi | "$count" --by error --header Error,Count --output "$report/error_message.csv" \
         --and --by user --pivot level --columns INFO,ERROR --header Username,INFO,ERROR |
-        "$sort" --by Username >"$tmp/user_statistics.csv"
+        "$sort" --by Username >"$report/user_statistics.csv"
 }
 status=0
 pipeline || status=$?
@@ -95,19 +127,30 @@ if [ "$status" != 0 ]; then
     fail "parsing and counting $log failed; $unchanged"
 fi
 
-# "ticky-parse: 1 of 107 lines not fully understood: ..." gives the numbers for the index page.
-summary=$(grep -m1 'not fully understood' "$tmp/parse.err" || true)
-[ -n "$summary" ] || fail "ticky-parse gave no summary; $unchanged"
-summary=${summary#ticky-parse: }
-lines=$(echo "$summary" | sed -E 's/^[0-9]+ of ([0-9]+) .*/\1/')
-bad=$(echo "$summary" | sed -E 's/^([0-9]+) of .*/\1/')
+# The numbers of the summary, a one-row CSV table that ticky-parse writes for scripts.
+IFS=, read -r lines bad no_header _ _ events < <(sed -n 2p "$tmp/summary.csv") || true
+for n in "${lines:-}" "${bad:-}" "${no_header:-}" "${events:-}"; do
+    [[ $n =~ ^[0-9]+$ ]] || fail "ticky-parse wrote no summary ($tmp/summary.csv); $unchanged"
+done
+
+# A report that says nothing must not replace one that did.
+understood=$((lines - bad))
+[ "$lines" -gt 0 ] ||
+    fail "$log is empty: nothing to report (was it rotated already? give the rotated file, e.g. syslog.1); $unchanged"
+[ "$understood" -gt 0 ] ||
+    fail "no line of $log was understood ($no_header of $lines without a syslog header): is it a syslog file? $unchanged"
+[ "$events" -gt 0 ] ||
+    fail "$log holds no ticky event (INFO or ERROR with a user) in its $lines lines: is it the log the ticky service writes to? $unchanged"
+[ "$understood" -ge "$min_lines" ] ||
+    fail "only $understood of $lines lines of $log were understood, fewer than --min-lines $min_lines; $unchanged"
+
 when=$(date -u '+%Y-%m-%d %H:%M UTC')
 [ "$lines" = 1 ] && lines="1 line" || lines="$lines lines"
 source_line="From $log, $when: $lines, $bad not fully understood."
 
-"$html" --title "Errors by frequency" --subtitle "$source_line" "$tmp/error_message.csv" >"$tmp/error_message.html" ||
+"$html" --title "Errors by frequency" --subtitle "$source_line" "$report/error_message.csv" >"$report/error_message.html" ||
     fail "ticky-html failed; $unchanged"
-"$html" --title "Usage per user" --subtitle "$source_line" "$tmp/user_statistics.csv" >"$tmp/user_statistics.html" ||
+"$html" --title "Usage per user" --subtitle "$source_line" "$report/user_statistics.csv" >"$report/user_statistics.html" ||
     fail "ticky-html failed; $unchanged"
 
 escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g' -e "s/'/\&#39;/g"; }
@@ -136,15 +179,16 @@ p.sub { opacity: .75; }
 <li><a href="error_message.html">Errors by frequency</a> (<a href="error_message.csv">CSV</a>)</li>
 <li><a href="user_statistics.html">Usage per user</a> (<a href="user_statistics.csv">CSV</a>)</li>
 </ul>
+<p class="sub">In the CSV files, a cell that a spreadsheet would run as a formula (one starting with
+=, +, -, @, a tab or a carriage return) begins with an apostrophe, so it opens as the text it is.</p>
 </main>
 </body>
 </html>
 HTML
-} >"$tmp/index.html"
+} >"$report/index.html"
 
-# Publish: readable by the web server whatever the umask of the steps, the index last.
-chmod 0644 "$tmp"/*.csv "$tmp"/*.html
-for f in error_message.csv user_statistics.csv error_message.html user_statistics.html index.html; do
-    mv -f -- "$tmp/$f" "$out/$f"
-done
+# Publish: a new run folder in OUTDIR, switched to with one rename; CSV cells that a spreadsheet
+# would run as formulas get a leading '. The parent folders are made readable for the web server.
+(umask 022 && mkdir -p -- "$(dirname -- "$out")") || fail "cannot create the folder of $out; $unchanged"
+"$publish" --keep "$keep" -- "$report" "$out" || fail "publishing into $out failed; $unchanged"
 echo "$me: report published in $out/index.html ($lines, $bad not fully understood)"

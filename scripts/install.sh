@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 prefix=${1:-/usr/local}
-tools=(ticky-parse ticky-count ticky-sort ticky-html ticky-gen)
+tools=(ticky-parse ticky-count ticky-sort ticky-html ticky-gen ticky-publish)
 
 if [ -n "${TICKY_BUILD_DIR:-}" ]; then
     build=$TICKY_BUILD_DIR

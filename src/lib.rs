@@ -12,6 +12,7 @@ pub mod html;
 pub mod input;
 pub mod json;
 pub mod parse;
+pub mod publish;
 pub mod record;
 pub mod scan;
 pub mod sort;

@@ -40,6 +40,8 @@ pub struct Summary {
     pub no_header: Tally,
     pub no_level: Tally,
     pub no_user: Tally,
+    /// The ticky events among the lines (a level, its text and a user): what the daily tables count.
+    pub ticky_events: u64,
     /// Whether more than one input was read: locations then name the file.
     pub several_files: bool,
 }
@@ -52,10 +54,33 @@ impl Summary {
     fn record(&mut self, file: &str, line: u64, understood: Understanding) {
         match understood {
             Understanding::Full => {}
+            Understanding::TickyEvent => self.ticky_events += 1,
             Understanding::NoHeader => self.no_header.add(file, line),
             Understanding::TickyNoLevel => self.no_level.add(file, line),
             Understanding::TickyNoUser => self.no_user.add(file, line),
         }
+    }
+}
+
+/// The header of [`Summary::write_csv`].
+pub const SUMMARY_CSV_HEADER: &str =
+    "lines,not_understood,without_header,ticky_without_level,ticky_without_user,ticky_events";
+
+impl Summary {
+    /// The summary as a one-row CSV table, for scripts (`ticky-parse --summary-csv`): numbers only,
+    /// so a shell reads them without parsing the sentence on standard error.
+    pub fn write_csv(&self, out: &mut impl Write) -> std::io::Result<()> {
+        writeln!(out, "{SUMMARY_CSV_HEADER}")?;
+        writeln!(
+            out,
+            "{},{},{},{},{},{}",
+            self.lines,
+            self.not_understood(),
+            self.no_header.count,
+            self.no_level.count,
+            self.no_user.count,
+            self.ticky_events
+        )
     }
 }
 

@@ -19,7 +19,10 @@ pub fn is_key(name: &[u8]) -> bool {
 /// How a line was understood, for the summary at the end of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Understanding {
+    /// A syslog line of another program, understood as far as ticky reads it.
     Full,
+    /// A ticky event: a level, its text and a user.
+    TickyEvent,
     /// No recognisable syslog header: the record has `raw` only.
     NoHeader,
     /// A ticky message without a leading `INFO` or `ERROR`.
@@ -75,7 +78,10 @@ pub fn write_record(
     let mut understood = Understanding::Full;
     if header.program == Some(b"ticky") {
         match syslog::parse_payload(header.message) {
-            Ok(payload) => write_payload(out, &payload, text),
+            Ok(payload) => {
+                write_payload(out, &payload, text);
+                understood = Understanding::TickyEvent;
+            }
             Err(PayloadProblem::NoLevel) => understood = Understanding::TickyNoLevel,
             Err(PayloadProblem::NoUser) => understood = Understanding::TickyNoUser,
         }
@@ -283,11 +289,11 @@ mod tests {
     fn seed_lines() {
         assert_eq!(
             record(b"Jan 31 00:09:39 ubuntu.local ticky: INFO Created ticket [#4217] (mdouglas)"),
-            (r#"{"line":7,"time":"2025-01-31T00:09:39","host":"ubuntu.local","program":"ticky","message":"INFO Created ticket [#4217] (mdouglas)","level":"INFO","info":"Created ticket","ticket":4217,"user":"mdouglas"}"#.to_string(), Understanding::Full)
+            (r#"{"line":7,"time":"2025-01-31T00:09:39","host":"ubuntu.local","program":"ticky","message":"INFO Created ticket [#4217] (mdouglas)","level":"INFO","info":"Created ticket","ticket":4217,"user":"mdouglas"}"#.to_string(), Understanding::TickyEvent)
         );
         assert_eq!(
             record(b"Jan  1 00:21:30 ubuntu.local ticky[9]: ERROR The ticket was modified while updating (breee)"),
-            (r#"{"line":7,"time":"2025-01-01T00:21:30","host":"ubuntu.local","program":"ticky","pid":9,"message":"ERROR The ticket was modified while updating (breee)","level":"ERROR","error":"The ticket was modified while updating","user":"breee"}"#.to_string(), Understanding::Full)
+            (r#"{"line":7,"time":"2025-01-01T00:21:30","host":"ubuntu.local","program":"ticky","pid":9,"message":"ERROR The ticket was modified while updating (breee)","level":"ERROR","error":"The ticket was modified while updating","user":"breee"}"#.to_string(), Understanding::TickyEvent)
         );
     }
 

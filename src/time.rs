@@ -35,16 +35,23 @@ pub fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The year of a count of days since 1970-01-01 (the inverse of [`days_from_civil`], year only).
-pub fn year_of_days(days: i64) -> i64 {
+/// The date of a count of days since 1970-01-01: the inverse of [`days_from_civil`] (Howard
+/// Hinnant's `civil_from_days`).
+pub fn civil_from_days(days: i64) -> (i64, u8, u8) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    yoe + era * 400 + i64::from(month <= 2)
+    (yoe + era * 400 + i64::from(month <= 2), month as u8, day as u8)
+}
+
+/// The year of a count of days since 1970-01-01.
+pub fn year_of_days(days: i64) -> i64 {
+    civil_from_days(days).0
 }
 
 /// Seconds since the epoch of a `SystemTime`, negative before 1970.
@@ -194,6 +201,9 @@ mod tests {
         for days in [-800_000, -1, 0, 59, 365, 11_016, 20_000, 2_000_000] {
             let y = year_of_days(days);
             assert!(days_from_civil(y, 1, 1) <= days && days < days_from_civil(y + 1, 1, 1), "{days}");
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days, "{days}");
+            assert!((1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d), "{days}");
         }
     }
 

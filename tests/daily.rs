@@ -18,7 +18,7 @@ use common::{bin_path, repo_root, Workdir};
 fn install(wd: &Workdir) -> PathBuf {
     let bin = wd.path("bin");
     fs::create_dir_all(&bin).unwrap();
-    for tool in ["ticky-parse", "ticky-count", "ticky-sort", "ticky-html"] {
+    for tool in ["ticky-parse", "ticky-count", "ticky-sort", "ticky-html", "ticky-publish"] {
         std::os::unix::fs::symlink(bin_path(tool), bin.join(tool)).unwrap();
     }
     let script = bin.join("ticky-daily");
@@ -51,6 +51,21 @@ fn read(path: &Path) -> String {
 const PUBLISHED: [&str; 5] =
     ["error_message.csv", "user_statistics.csv", "error_message.html", "user_statistics.html", "index.html"];
 
+/// What OUTDIR holds after a run: a link per published file, `current` and `runs`.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+fn expected_entries() -> Vec<String> {
+    let mut names: Vec<String> = PUBLISHED.iter().map(|s| s.to_string()).collect();
+    names.extend(["current".to_string(), "runs".to_string()]);
+    names.sort();
+    names
+}
+
 #[test]
 fn cron_run_publishes_the_seed_tables_readable_by_the_web_server() {
     let wd = Workdir::new("daily-seed");
@@ -72,7 +87,10 @@ fn cron_run_publishes_the_seed_tables_readable_by_the_web_server() {
     assert_eq!(fs::metadata(&out_dir).unwrap().permissions().mode() & 0o777, 0o755);
     for f in PUBLISHED {
         assert_eq!(fs::metadata(out_dir.join(f)).unwrap().permissions().mode() & 0o777, 0o644, "{f}");
+        assert_eq!(fs::read_link(out_dir.join(f)).unwrap(), Path::new("current").join(f), "{f}");
     }
+    let run = fs::read_link(out_dir.join("current")).unwrap();
+    assert!(run.starts_with("runs") && fs::metadata(out_dir.join(&run)).unwrap().is_dir(), "{run:?}");
     // The pages hold the same rows as the CSVs.
     for (page, csv) in [("error_message.html", "error_message.csv"), ("user_statistics.html", "user_statistics.csv")] {
         let html = read(&out_dir.join(page));
@@ -86,9 +104,9 @@ fn cron_run_publishes_the_seed_tables_readable_by_the_web_server() {
         index.contains("107 lines, 1 not fully understood") && index.contains("href=\"error_message.html\""),
         "{index}"
     );
-    // Nothing of the run is left behind.
-    let leftovers: Vec<_> = fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(leftovers.len(), PUBLISHED.len(), "{leftovers:?}");
+    // Nothing of the run is left behind: the links, `current`, and in `runs` the lock and one run.
+    assert_eq!(entries(&out_dir), expected_entries());
+    assert_eq!(entries(&out_dir.join("runs")).len(), 2, "{:?}", entries(&out_dir.join("runs")));
 }
 
 #[test]
@@ -124,11 +142,13 @@ fn failed_runs_leave_the_published_report_unchanged() {
     let out_dir = wd.path("www");
     expect_success(&run_as_cron(&script, &[&repo_root().join("tests/fixtures/syslog.log"), &out_dir]));
     let before: Vec<Vec<u8>> = PUBLISHED.iter().map(|f| fs::read(out_dir.join(f)).unwrap()).collect();
+    let runs_before = entries(&out_dir.join("runs"));
     let unchanged = || {
         for (f, old) in PUBLISHED.iter().zip(&before) {
             assert_eq!(&fs::read(out_dir.join(f)).unwrap(), old, "{f} changed");
         }
-        assert_eq!(fs::read_dir(&out_dir).unwrap().count(), PUBLISHED.len());
+        assert_eq!(entries(&out_dir), expected_entries());
+        assert_eq!(entries(&out_dir.join("runs")), runs_before);
     };
 
     // A missing log.
@@ -151,36 +171,50 @@ fn failed_runs_leave_the_published_report_unchanged() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("disk on fire") && stderr.contains("unchanged"), "{stderr}");
     unchanged();
+    fs::remove_file(bin.join("ticky-count")).unwrap();
+    std::os::unix::fs::symlink(bin_path("ticky-count"), bin.join("ticky-count")).unwrap();
 
-    // A second run while one holds the lock.
-    let out = wd.sh(&format!(
-        "flock {} {} {} {}",
-        out_dir.display(),
-        script.display(),
-        repo_root().join("tests/fixtures/syslog.log").display(),
-        out_dir.display()
-    ));
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("another run"), "{out:?}");
+    // A log with nothing to report: empty, not syslog, no ticky event, too few lines understood.
+    for (name, log, said) in [
+        ("empty.log", "", "is empty"),
+        ("records.log", "{\"line\":1,\"error\":\"x\"}\n{\"line\":2}\n", "no line of"),
+        ("auth.log", "Jan 31 00:09:39 h sshd[1]: Accepted publickey for root\n", "no ticky event"),
+    ] {
+        let out = run_as_cron(&script, &[&wd.write(name, log), &out_dir]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("ticky-daily: ") && stderr.contains(said) && stderr.contains("unchanged"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        unchanged();
+    }
+    let out = run_as_cron(
+        &script,
+        &[Path::new("--min-lines"), Path::new("500"), &repo_root().join("tests/fixtures/syslog.log"), &out_dir],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only 106 of 107 lines"), "{out:?}");
+    unchanged();
+
+    // A usage error publishes nothing either.
+    let out = run_as_cron(&script, &[Path::new("--keep"), Path::new("x"), &out_dir]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
     unchanged();
 }
 
 #[test]
-fn empty_and_one_line_logs_give_a_report_that_says_so() {
+fn a_one_line_log_gives_a_report_that_says_so() {
     let wd = Workdir::new("daily-tiny");
     let script = install(&wd);
-    let one = "Jan 31 00:09:39 h ticky: ERROR Boom (ac)\n";
-    for (name, log, said, errors) in [
-        ("empty.log", "", "(0 lines, 0 not fully understood)", "Error,Count\n"),
-        ("one.log", one, "(1 line, 0 not fully understood)", "Error,Count\nBoom,1\n"),
-    ] {
-        let out_dir = wd.path(&format!("www/{name}"));
-        let out = run_as_cron(&script, &[&wd.write(name, log), &out_dir]);
-        expect_success(&out);
-        assert!(String::from_utf8_lossy(&out.stdout).contains(said), "{name}: {out:?}");
-        assert!(read(&out_dir.join("index.html")).contains(&said[1..said.len() - 1]), "{name}");
-        assert_eq!(read(&out_dir.join("error_message.csv")), errors, "{name}");
-    }
+    let out_dir = wd.path("www/one");
+    let out = run_as_cron(&script, &[&wd.write("one.log", "Jan 31 00:09:39 h ticky: ERROR Boom (ac)\n"), &out_dir]);
+    expect_success(&out);
+    let said = "1 line, 0 not fully understood";
+    assert!(String::from_utf8_lossy(&out.stdout).contains(said), "{out:?}");
+    assert!(read(&out_dir.join("index.html")).contains(said));
+    assert_eq!(read(&out_dir.join("error_message.csv")), "Error,Count\nBoom,1\n");
 }
 
 #[test]
@@ -344,6 +378,11 @@ fn nginx_serves_the_report_and_chromium_shows_hostile_names_as_text() {
     }
     let (status, index) = nginx.get("");
     assert!(status.contains(" 200 ") && index.contains("ticky daily report"), "{status}");
+    // The CSV people download opens in a spreadsheet as text: the formula a user name carries gets
+    // a leading apostrophe there, while the page shows the name exactly.
+    let (_, users) = nginx.get("user_statistics.csv");
+    assert!(users.contains("\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",1,4\n"), "{users}");
+    assert!(!users.contains("\n\"=HYPERLINK"), "{users}");
 
     let shots = repo_root().join("target/e2e");
     fs::create_dir_all(&shots).unwrap();

@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
@@ -24,6 +25,10 @@ Options:
                     the year does not have makes its line raw
       --strict      exit with status 1 when any line was not fully understood
       --summary     print the summary even when every line was understood
+      --summary-csv FILE
+                    also write the summary's numbers to FILE as a one-row CSV table
+                    (lines, not_understood, without_header, ticky_without_level,
+                    ticky_without_user, ticky_events), for scripts, for scripts
   -h, --help        print this help
   -V, --version     print the version
 
@@ -40,6 +45,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     let mut opts = ParseOptions::default();
     let mut strict = false;
     let mut always_summarise = false;
+    let mut summary_csv = None;
     let mut paths = Vec::new();
     while let Some(arg) = args.next()? {
         match arg {
@@ -54,6 +60,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             }
             Long("strict") => strict = true,
             Long("summary") => always_summarise = true,
+            Long("summary-csv") => summary_csv = Some(cli::string_value(&mut args, "--summary-csv")?),
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
         }
@@ -62,6 +69,12 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     let summary = parse::run(&opts, &input::names_or_stdin(paths), &mut out)?;
     if summary.not_understood() > 0 || always_summarise {
         eprintln!("{NAME}: {summary}");
+    }
+    if let Some(path) = summary_csv {
+        let mut file = std::fs::File::create(&path)
+            .and_then(|mut f| summary.write_csv(&mut f).map(|()| f))
+            .map_err(|e| Error::io(format!("--summary-csv: writing {path}"), e))?;
+        file.flush().map_err(|e| Error::io(format!("--summary-csv: writing {path}"), e))?;
     }
     if strict && summary.not_understood() > 0 {
         return Err(Error::Failed("--strict: some lines were not fully understood".into()));

@@ -101,6 +101,7 @@ pub fn bin_path(bin: &str) -> PathBuf {
         "ticky-sort" => env!("CARGO_BIN_EXE_ticky-sort"),
         "ticky-html" => env!("CARGO_BIN_EXE_ticky-html"),
         "ticky-gen" => env!("CARGO_BIN_EXE_ticky-gen"),
+        "ticky-publish" => env!("CARGO_BIN_EXE_ticky-publish"),
         _ => panic!("no binary {bin}"),
     })
 }

@@ -1,0 +1,66 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use lexopt::prelude::*;
+use ticky::cli;
+use ticky::publish::{self, PublishOptions};
+use ticky::{Error, Result};
+
+const NAME: &str = "ticky-publish";
+
+const HELP: &str = "\
+ticky-publish: publish a report into a web folder, atomically and safely
+
+Usage: ticky-publish [OPTIONS] SRCDIR OUTDIR
+
+Copies every file of SRCDIR (a private folder the report was built in) into a new run folder
+OUTDIR/runs/TIME, then switches the link OUTDIR/current to it with one rename, so readers see
+the whole old report or the whole new one, never a mix. OUTDIR/NAME is a link to current/NAME
+for each file, so the published addresses stay the same. Safe when run as root into a folder
+that a less-trusted user can write: no link is followed, no file it did not create is written.
+CSV files are published with cells that a spreadsheet would run as formulas (starting with
+= + - @, tab or CR) prefixed with ', so they open as text.
+
+Options:
+      --keep N         run folders to keep, the published one included (default: 3)
+      --wait SECONDS   how long to wait while another run publishes (default: 60)
+      --exact-csv      publish CSV files exactly as they are
+  -h, --help           print this help
+  -V, --version        print the version
+
+Example:
+  ticky-publish /tmp/report.XXXXXX /var/www/html/ticky
+";
+
+fn main() -> ExitCode {
+    cli::main(NAME, run)
+}
+
+fn run(mut args: lexopt::Parser) -> Result<()> {
+    let mut opts = PublishOptions::default();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    while let Some(arg) = args.next()? {
+        match arg {
+            Short('h') | Long("help") => return cli::print_help(HELP),
+            Short('V') | Long("version") => return cli::print_version(NAME),
+            Long("keep") => opts.keep = number(&mut args, "--keep", 1)? as usize,
+            Long("wait") => opts.wait = Duration::from_secs(number(&mut args, "--wait", 0)?),
+            Long("exact-csv") => opts.exact_csv = true,
+            Value(path) => paths.push(path.into()),
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    let [src, outdir] = <[PathBuf; 2]>::try_from(paths)
+        .map_err(|p| Error::usage(format!("expected SRCDIR and OUTDIR, got {} argument(s)", p.len())))?;
+    publish::publish(&src, &outdir, &opts)?;
+    Ok(())
+}
+
+fn number(args: &mut lexopt::Parser, option: &str, min: u64) -> Result<u64> {
+    let value = cli::string_value(args, option)?;
+    match value.parse::<u64>() {
+        Ok(n) if n >= min && n <= 100_000 => Ok(n),
+        _ => Err(Error::usage(format!("{option}: expected a whole number from {min} to 100000, not {value:?}"))),
+    }
+}
