@@ -14,6 +14,9 @@ command -v chromium >/dev/null || needed+=(chromium)
 command -v parallel >/dev/null || needed+=(parallel)
 command -v gzip >/dev/null || needed+=(gzip)
 command -v flock >/dev/null || needed+=(util-linux)
+command -v setpriv >/dev/null || needed+=(util-linux)
+# The attacker of tests/publish.rs runs the system's Python as www-data.
+[ -x /usr/bin/python3 ] || needed+=(python3)
 if [ ${#needed[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "test.sh: installing ${needed[*]}" >&2

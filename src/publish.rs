@@ -258,12 +258,18 @@ fn lock(runs: &OwnedFd, outdir: &Path, wait: Duration) -> Result<File> {
     }
 }
 
-/// A new, empty run folder named for the time (UTC), `-N` added when that name is taken.
+/// A new, empty run folder named for the time (UTC), `-N` added when a run of the same second
+/// exists (or existed: a name is never reused, so the newest run always sorts last).
 fn new_run(runs: &OwnedFd, outdir: &Path) -> Result<(String, OwnedFd)> {
     let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let base = run_stamp(secs as i64);
-    for n in 0..1000 {
-        let name = if n == 0 { base.clone() } else { format!("{base}-{n}") };
+    let taken = run_names(runs, outdir)?;
+    let mut next = taken.iter().filter_map(|n| run_order(n)).filter(|(s, _)| *s == base).map(|(_, n)| n + 1).max();
+    for _ in 0..1000 {
+        let name = match next {
+            None | Some(0) => base.clone(),
+            Some(n) => format!("{base}-{n}"),
+        };
         match rustix::fs::mkdirat(runs, name.as_str(), Mode::from_raw_mode(0o755)) {
             Ok(()) => {
                 let shown = outdir.join(RUNS).join(&name);
@@ -273,11 +279,25 @@ fn new_run(runs: &OwnedFd, outdir: &Path) -> Result<(String, OwnedFd)> {
                     .map_err(|e| io_error(&shown, "setting the mode of", e))?;
                 return Ok((name, fd));
             }
-            Err(Errno::EXIST) => continue,
+            Err(Errno::EXIST) => next = Some(next.unwrap_or(0) + 1),
             Err(e) => return Err(io_error(&outdir.join(RUNS), "creating a run folder in", e)),
         }
     }
     Err(Error::Failed(format!("{}: no free run folder name for {base}", outdir.join(RUNS).display())))
+}
+
+/// The names in the runs folder that are run folders.
+fn run_names(runs: &OwnedFd, outdir: &Path) -> Result<Vec<String>> {
+    let shown = outdir.join(RUNS);
+    let dir = rustix::fs::Dir::read_from(runs).map_err(|e| io_error(&shown, "listing", e))?;
+    let mut names = Vec::new();
+    for entry in dir {
+        let entry = entry.map_err(|e| io_error(&shown, "listing", e))?;
+        if let Some(name) = entry.file_name().to_str().ok().filter(|n| run_order(n).is_some()) {
+            names.push(name.to_string());
+        }
+    }
+    Ok(names)
 }
 
 /// `20261122T001500Z`: sorts as time does, and reads as a date.
@@ -405,19 +425,12 @@ fn replace_link(dir: &OwnedFd, name: &str, target: &str, outdir: &Path) -> Resul
 /// Removes the run folders beyond the newest `keep` (the published one always kept), never
 /// following a link and never touching a name the job does not make.
 fn prune(runs: &OwnedFd, current: &str, keep: usize, outdir: &Path) -> Result<Vec<String>> {
-    let shown = outdir.join(RUNS);
-    let dir = rustix::fs::Dir::read_from(runs).map_err(|e| io_error(&shown, "listing", e))?;
-    let mut names = Vec::new();
-    for entry in dir {
-        let entry = entry.map_err(|e| io_error(&shown, "listing", e))?;
-        if let Some(name) = entry.file_name().to_str().ok().filter(|n| *n != current && run_order(n).is_some()) {
-            names.push(name.to_string());
-        }
-    }
+    let mut names = run_names(runs, outdir)?;
+    names.retain(|n| n != current);
     names.sort_by(|a, b| run_order(b).cmp(&run_order(a)));
     let mut removed = Vec::new();
     for name in names.into_iter().skip(keep - 1) {
-        remove_tree(runs, &name).map_err(|e| io_error(&shown.join(&name), "removing", e))?;
+        remove_tree(runs, &name).map_err(|e| io_error(&outdir.join(RUNS).join(&name), "removing", e))?;
         removed.push(name);
     }
     Ok(removed)

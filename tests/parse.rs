@@ -76,6 +76,17 @@ fn generated_messy_log_matches_its_truth() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let expected = format!("ticky-parse: {} of {} lines not fully understood", truth.not_understood, truth.lines);
     assert!(stderr.starts_with(&expected), "{stderr}\nexpected {expected}");
+
+    // The same numbers as a table for scripts, with the ticky events the generator wrote.
+    let out = wd.output(wd.command("ticky-parse").args(["--summary-csv", "summary.csv", "messy.log"]), "");
+    assert!(out.status.success());
+    let events: u64 = truth.users.values().map(|(info, error)| info + error).sum();
+    let csv = String::from_utf8(wd.read("summary.csv")).unwrap();
+    let (header, row) = csv.trim_end().split_once('\n').unwrap();
+    assert_eq!(header, "lines,not_understood,without_header,ticky_without_level,ticky_without_user,ticky_events");
+    let numbers: Vec<u64> = row.split(',').map(|n| n.parse().unwrap()).collect();
+    assert_eq!((numbers[0], numbers[1], numbers[5]), (truth.lines, truth.not_understood, events), "{csv}");
+    assert_eq!(numbers[2] + numbers[3] + numbers[4], numbers[1], "{csv}");
 }
 
 #[test]
