@@ -4,7 +4,6 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::Write;
 
 use crate::cli;
@@ -12,6 +11,7 @@ use crate::csvio::{self, CsvReader, Row};
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::json::Fields;
+use crate::output::OutputFile;
 use crate::record;
 
 /// Cross-tabulation: one count column per listed value of `field`.
@@ -111,7 +111,7 @@ struct Table<'a> {
     filters: Vec<(usize, &'a [u8])>,
     counter: Counter,
     /// The table's own output file (see [`open_outputs`]); `None` for standard output.
-    file: Option<(String, File)>,
+    file: Option<OutputFile>,
 }
 
 impl Table<'_> {
@@ -150,9 +150,10 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
             if opts.pivot.is_some() || !opts.filters.is_empty() {
                 return Err(Error::usage("--merge sums counts already made: --pivot and --where do not apply"));
             }
-            let [mut file] = open_outputs(tables, paths)?.try_into().expect("one table");
+            let mut file = open_outputs(tables)?.pop().flatten();
             if let Some((header, counter)) = merge(opts, paths)? {
                 write_table(&header, &counter, file.as_mut(), out)?;
+                file.map(OutputFile::commit).transpose()?;
             }
             return Ok(Vec::new());
         }
@@ -195,7 +196,7 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
             file: None,
         });
     }
-    for (table, file) in counting.iter_mut().zip(open_outputs(tables, paths)?) {
+    for (table, file) in counting.iter_mut().zip(open_outputs(tables)?) {
         table.file = file;
     }
     let mut fields = Fields::new(names);
@@ -221,6 +222,7 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
     counting.sort_by_key(|t| t.file.is_none());
     for table in &mut counting {
         write_table(&table.header, &table.counter, table.file.as_mut(), out)?;
+        table.file.take().map(OutputFile::commit).transpose()?;
     }
     Ok(warnings)
 }
@@ -243,41 +245,21 @@ fn unknown_fields(fields: &Fields, records: u64) -> Vec<String> {
         .collect()
 }
 
-/// The `--output` file of each table (`None` for standard output), created or emptied now, before
-/// any input is read, so that a wrong path fails at once. A file that is also one of the `inputs`
-/// is refused: emptied before it is read, its counts would be lost without a word
-/// (`ticky-count --merge -o total.csv total.csv today.csv`). Nothing is emptied until every file is
-/// checked and open, so that a refusal or a failure leaves every file as it was.
-fn open_outputs(tables: &[CountOptions], inputs: &[String]) -> Result<Vec<Option<(String, File)>>> {
-    let paths: Vec<Option<&String>> = tables.iter().map(|t| t.output.as_ref()).collect();
-    for path in paths.iter().flatten() {
-        if let Some(input) = inputs.iter().find(|input| input::same_file(path, input)) {
-            return Err(Error::usage(format!(
-                "--output {path} is also the input {}: it would be emptied before it is read; \
-                 write to another file and rename it",
-                if input == "-" { "standard input" } else { input }
-            )));
-        }
-    }
-    let open = |path: &String| {
-        let file = File::options().write(true).create(true).truncate(false).open(path);
-        file.map(|f| (path.clone(), f)).map_err(|e| Error::io(format!("--output: creating {path}"), e))
-    };
-    let files = paths.into_iter().map(|p| p.map(open).transpose()).collect::<Result<Vec<_>>>()?;
-    // A device or a pipe (`/dev/null`) has nothing to empty.
-    for (path, file) in files.iter().flatten() {
-        let emptied = file.metadata().and_then(|m| if m.is_file() { file.set_len(0) } else { Ok(()) });
-        emptied.map_err(|e| Error::io(format!("--output: emptying {path}"), e))?;
-    }
-    Ok(files)
+/// The `--output` file of each table (`None` for standard output), started now, before any input
+/// is read, so that a wrong path fails at once. Each is written under a temporary name and put in
+/// place only when the run succeeded ([`OutputFile`]): a file that is also an input is read whole
+/// before it is replaced (`ticky-count --merge -o total.csv total.csv today.csv` keeps a running
+/// total), and a failure leaves every file as it was.
+fn open_outputs(tables: &[CountOptions]) -> Result<Vec<Option<OutputFile>>> {
+    tables.iter().map(|t| t.output.as_deref().map(OutputFile::create).transpose()).collect()
 }
 
 /// Writes a table to its own file (opened by [`open_outputs`]), or to `out` when it has none.
-fn write_table(header: &Row, counter: &Counter, file: Option<&mut (String, File)>, out: &mut impl Write) -> Result<()> {
+fn write_table(header: &Row, counter: &Counter, file: Option<&mut OutputFile>, out: &mut impl Write) -> Result<()> {
     match file {
         None => write_counts(header, counter, out),
-        Some((path, file)) => write_counts(header, counter, file).map_err(|e| match e {
-            Error::Io { source, .. } => Error::io(format!("writing {path}"), source),
+        Some(file) => write_counts(header, counter, file.writer()).map_err(|e| match e {
+            Error::Io { source, .. } => Error::io(format!("writing {}", file.name), source),
             other => other,
         }),
     }

@@ -197,7 +197,7 @@ impl Spool {
         if self.memory.len() >= SPOOL_MEMORY {
             let file = match &mut self.file {
                 Some(file) => file,
-                None => self.file.insert(BufWriter::new(tmpfile::create("ticky-html")?)),
+                None => self.file.insert(BufWriter::new(tmpfile::create()?)),
             };
             file.write_all(&self.memory).map_err(tmpfile::error)?;
             self.memory.clear();

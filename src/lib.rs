@@ -11,6 +11,7 @@ pub mod gen;
 pub mod html;
 pub mod input;
 pub mod json;
+pub mod output;
 pub mod parse;
 pub mod publish;
 pub mod record;

@@ -346,7 +346,7 @@ impl<'k> Sorter<'k> {
         let order = self.order();
         let spill = match &mut self.spill {
             Some(spill) => spill,
-            None => self.spill.insert(Spill { file: tmpfile::create("ticky-sort")?, runs: Vec::new() }),
+            None => self.spill.insert(Spill { file: tmpfile::create()?, runs: Vec::new() }),
         };
         let batch = &self.batch;
         let run = spill.append(|w| order.iter().try_for_each(|&i| batch.write_to(i, w).map_err(tmpfile::error)))?;

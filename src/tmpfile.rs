@@ -1,27 +1,16 @@
 //! Temporary files, for what does not fit the memory a tool allows itself: `ticky-sort`'s sorted
 //! runs, `ticky-html`'s rows between its two passes.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io;
 
 use crate::error::{Error, Result};
 
-/// A new file in `$TMPDIR` (or /tmp), removed from the directory at once: it lives as long as it is
-/// open, and nothing is left behind however the run ends.
-pub fn create(tool: &str) -> Result<File> {
-    let dir = std::env::temp_dir();
-    let mut n = 0;
-    loop {
-        let path = dir.join(format!(".{tool}-{}-{n}", std::process::id()));
-        match OpenOptions::new().read(true).write(true).create_new(true).open(&path) {
-            Ok(file) => {
-                std::fs::remove_file(&path).map_err(error)?;
-                return Ok(file);
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-            Err(e) => return Err(error(e)),
-        }
-    }
+/// A new file in `$TMPDIR` (or /tmp) that never has a name others could open or guess: on Linux
+/// `O_TMPFILE`, elsewhere a random name, created 0600 and removed at once (the `tempfile` crate).
+/// It lives as long as it is open, and nothing is left behind however the run ends.
+pub fn create() -> Result<File> {
+    tempfile::tempfile_in(std::env::temp_dir()).map_err(error)
 }
 
 /// An error creating or writing a temporary file: where it was, and what to do.

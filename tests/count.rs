@@ -4,6 +4,8 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
 
 use common::{repo_root, Workdir};
 use proptest::prelude::*;
@@ -446,44 +448,49 @@ fn merge_refuses_different_headers_and_bad_counts() {
 }
 
 #[test]
-fn an_output_file_that_is_also_an_input_is_refused_before_it_is_emptied() {
+fn an_output_file_changes_only_when_the_run_succeeds_and_may_also_be_an_input() {
     let wd = Workdir::new("count-output-is-input");
     let total = "error,count\nx,2\n";
+    let today = "error,count\nx,1\ny,1\n";
     wd.write("total.csv", total);
-    wd.write("today.csv", "error,count\nx,1\ny,1\n");
+    wd.write("today.csv", today);
+    fs::set_permissions(wd.path("total.csv"), fs::Permissions::from_mode(0o640)).unwrap();
     std::os::unix::fs::symlink("total.csv", wd.path("link.csv")).unwrap();
-    for (args, stdin, input) in [
-        (&["--merge", "-o", "total.csv", "total.csv", "today.csv"][..], "", "total.csv"),
-        (&["--merge", "-o", "link.csv", "today.csv", "total.csv"], "", "total.csv"),
-        (
-            &["--by", "error", "-o", "today.csv", "--and", "--by", "user", "-o", "total.csv", "-"],
-            "total.csv",
-            "standard input",
-        ),
-    ] {
-        let cmd = format!("ticky-count {} < {}", args.join(" "), if stdin.is_empty() { "/dev/null" } else { stdin });
-        let out = wd.sh(&cmd);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{cmd}: {stderr}");
-        assert!(
-            stderr.contains(&format!("is also the input {input}: it would be emptied before it is read")),
-            "{cmd}: {stderr}"
-        );
-        assert_eq!(wd.read("total.csv"), total.as_bytes(), "{cmd}");
-        assert_eq!(wd.read("today.csv"), b"error,count\nx,1\ny,1\n", "{cmd}");
-    }
+    let unchanged = |what: &str| {
+        assert_eq!(wd.read("total.csv"), total.as_bytes(), "{what}");
+        assert_eq!(wd.read("today.csv"), today.as_bytes(), "{what}");
+        let names: Vec<String> =
+            fs::read_dir(&wd.dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{what}: a temporary file was left: {names:?}");
+    };
+    // Bad input half way: the file keeps its old contents (it used to be left empty).
+    let out = wd.sh("printf '{\"error\":\"a\"}\\nbad\\n' | ticky-count --by error -o total.csv");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    unchanged("bad input");
+    // Standard input that is the output file, and is not JSON Lines: an error, and nothing changed.
+    let out = wd.sh("ticky-count --by error -o today.csv --and --by user -o total.csv - < total.csv");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    unchanged("CSV on standard input");
     // A usage error leaves the output file as it was.
     let out = wd.sh("ticky-count --merge --where error=x -o total.csv today.csv");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
-    assert_eq!(wd.read("total.csv"), total.as_bytes());
+    unchanged("usage error");
     // A later table's file that cannot be created leaves the earlier ones as they were.
     let out = wd.sh("ticky-count --by error -o today.csv --and --by user -o missing/users.csv total.csv");
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--output: creating missing/users.csv"), "{out:?}");
-    assert_eq!(wd.read("today.csv"), b"error,count\nx,1\ny,1\n");
-    // Another file, or /dev/null, is fine.
-    sh_ok(&wd, "ticky-count --merge -o sum.csv total.csv today.csv && ticky-count --merge -o /dev/null sum.csv");
-    assert_eq!(wd.read("sum.csv"), b"error,count\nx,3\ny,1\n");
+    unchanged("missing folder");
+
+    // A running total: the output is also an input, read whole before it is replaced; through a
+    // link the file it points to is replaced, the link stays, and the file keeps its mode.
+    sh_ok(&wd, "ticky-count --merge -o total.csv total.csv today.csv");
+    assert_eq!(wd.read("total.csv"), b"error,count\nx,3\ny,1\n");
+    sh_ok(&wd, "ticky-count --merge -o link.csv today.csv link.csv");
+    assert_eq!(wd.read("total.csv"), b"error,count\nx,4\ny,2\n");
+    assert!(fs::symlink_metadata(wd.path("link.csv")).unwrap().file_type().is_symlink());
+    assert_eq!(fs::metadata(wd.path("total.csv")).unwrap().permissions().mode() & 0o777, 0o640);
+    // /dev/null is written as it is.
+    sh_ok(&wd, "ticky-count --merge -o /dev/null total.csv");
 }
 
 /// Counts `records` split at `cuts` part by part, merges the parts, and counts the whole, all in

@@ -26,8 +26,8 @@ Options:
       --columns V1[,V2...]      ... for these values, in this order (required with --pivot)
       --where FIELD=VALUE       count only records whose FIELD is VALUE (repeatable: all must hold)
       --header A[,B...]         name the output columns (every one of them)
-  -o, --output FILE             write this table to FILE instead of standard output (-); FILE
-                                may not be one of the inputs
+  -o, --output FILE             write this table to FILE instead of standard output (-); FILE is
+                                replaced only when the run succeeds, and may be an input too
       --and                     start another table: the options after it are its own
       --merge                   read CSVs that ticky-count wrote (same header) and sum their counts;
                                 the key is the first N columns for --by with N fields, else all
