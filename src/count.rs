@@ -33,6 +33,8 @@ pub struct CountOptions {
     pub header: Option<Vec<String>>,
     /// Read CSVs written by ticky-count and sum them.
     pub merge: bool,
+    /// With `merge`: how many leading columns form the key, when `by` does not say.
+    pub keys: Option<usize>,
     /// The file this table goes to; standard output when `None`.
     pub output: Option<String>,
 }
@@ -294,7 +296,22 @@ fn merge(opts: &CountOptions, paths: &[String]) -> Result<Option<(Row, Counter)>
         let Some(_) = reader.read_row(&mut row)? else { continue };
         match &first {
             None => {
-                nkeys = if opts.by.is_empty() { row.len().saturating_sub(1) } else { opts.by.len() };
+                nkeys = match (opts.by.len(), opts.keys) {
+                    (0, Some(n)) => n,
+                    (0, None) if row.len() > 1 && !is_count_column(row.get(row.len() - 1)) => {
+                        let mut shown = Vec::new();
+                        csvio::write_row(&mut shown, row.iter());
+                        return Err(Error::usage(format!(
+                            "--merge: the header of {input_name} ({}) does not end in a count column, so its key \
+                             columns cannot be told (a --pivot table has several counts): give the key with --by \
+                             (--by {}) or --keys N",
+                            String::from_utf8_lossy(shown.trim_ascii_end()),
+                            String::from_utf8_lossy(row.get(0))
+                        )));
+                    }
+                    (0, None) => row.len().saturating_sub(1),
+                    (n, _) => n,
+                };
                 if nkeys == 0 || nkeys >= row.len() {
                     return Err(Error::input(
                         &input_name,
@@ -343,6 +360,12 @@ fn merge(opts: &CountOptions, paths: &[String]) -> Result<Option<(Row, Counter)>
         return Ok(None);
     };
     Ok(Some((header_row(opts, input_header.iter().collect())?, counter)))
+}
+
+/// Whether a column is the count that ticky-count writes last (`count`, or `Count` as the daily
+/// report's header names it).
+fn is_count_column(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"count")
 }
 
 fn parse_count(field: &[u8]) -> Option<u64> {

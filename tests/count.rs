@@ -510,8 +510,15 @@ fn merged_and_whole(wd: &Workdir, records: &[String], cuts: &[usize], opts: &Cou
     let whole = wd.write("whole.jsonl", records.concat());
     let mut expected = Vec::new();
     count::run(std::slice::from_ref(opts), &[whole.display().to_string()], &mut expected).unwrap();
-    let merge =
-        CountOptions { merge: true, by: opts.by.clone(), header: None, pivot: None, filters: vec![], output: None };
+    let merge = CountOptions {
+        merge: true,
+        by: opts.by.clone(),
+        header: None,
+        pivot: None,
+        filters: vec![],
+        output: None,
+        keys: None,
+    };
     let mut merged = Vec::new();
     count::run(std::slice::from_ref(&merge), &parts, &mut merged).unwrap();
     (merged, expected)
@@ -544,4 +551,39 @@ proptest! {
         let (merged, whole) = merged_and_whole(&wd, &records, &cuts, &pivot);
         prop_assert_eq!(merged, whole);
     }
+}
+
+#[test]
+fn merging_pivot_tables_needs_their_key_and_then_equals_the_whole() {
+    let wd = Workdir::new("count-merge-pivot");
+    let mut log = Vec::new();
+    let truth = gen::generate(&GenOptions { lines: 200_000, seed: 5, messy: false }, &mut log).unwrap();
+    wd.write("big.log", &log);
+    // Three parts cut at line boundaries, each counted as a pivot table.
+    let table = "--by user --pivot level --columns INFO,ERROR";
+    sh_ok(
+        &wd,
+        &format!(
+            "ticky-parse --year 2025 big.log 2>/dev/null > all.jsonl && split -n l/3 all.jsonl part. && \
+             for p in part.a?; do ticky-count {table} $p > $p.csv; done"
+        ),
+    );
+    // Without the key: the header ends in ERROR, not count, so the key cannot be told.
+    let out = wd.sh("ticky-count --merge -o merged.csv part.a?.csv");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("does not end in a count column") && stderr.contains("--by user"), "{stderr}");
+    assert!(!wd.path("merged.csv").exists());
+    // With it, by --by or --keys: the whole table, and the generator's truth.
+    let whole = sh_ok(&wd, &format!("ticky-count {table} all.jsonl"));
+    for key in ["--by user", "--keys 1"] {
+        let merged = sh_ok(&wd, &format!("ticky-count --merge {key} part.a?.csv"));
+        assert_eq!(merged, whole, "{key}");
+    }
+    let mut expected: Vec<(u64, String, u64, u64)> =
+        truth.users.iter().map(|(u, &(i, e))| (i + e, u.clone(), i, e)).collect();
+    expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let rows: Vec<String> = expected.iter().map(|(_, u, i, e)| format!("{u},{i},{e}")).collect();
+    assert_eq!(whole.lines().skip(1).collect::<Vec<_>>(), rows);
+    assert_eq!(whole.lines().count(), truth.users.len() + 1);
 }

@@ -11,7 +11,7 @@ const HELP: &str = "\
 ticky-count: count JSON Lines records per key, as CSV
 
 Usage: ticky-count --by FIELD[,FIELD...] [OPTIONS] [--and --by FIELD... [OPTIONS]]... [FILE...]
-       ticky-count --merge [--by FIELD,...] [--header A,B,...] [-o FILE] [FILE...]
+       ticky-count --merge [--by FIELD,... | --keys N] [--header A,B,...] [-o FILE] [FILE...]
 
 Reads JSON Lines (as ticky-parse writes them) from each FILE or standard input and writes CSV: a
 header, then one row per distinct key with its count, by count descending, ties by key ascending.
@@ -30,8 +30,10 @@ Options:
                                 replaced only when the run succeeds, and may be an input too
       --and                     start another table: the options after it are its own
       --merge                   read CSVs that ticky-count wrote (same header) and sum their counts;
-                                the key is the first N columns for --by with N fields, else all
-                                columns but the last
+                                the key is the first N columns for --by with N fields or --keys N,
+                                else all columns but a last one named count (a pivot table needs
+                                --by or --keys)
+      --keys N                  with --merge: the number of key columns
   -h, --help                    print this help
   -V, --version                 print the version
 
@@ -70,6 +72,17 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                 table.opts.output = (path != "-").then_some(path);
             }
             Long("merge") => table.opts.merge = true,
+            Long("keys") => {
+                let value = cli::string_value(&mut args, "--keys")?;
+                match value.parse::<usize>() {
+                    Ok(n) if n >= 1 => table.opts.keys = Some(n),
+                    _ => {
+                        return Err(Error::usage(format!(
+                            "--keys: expected a number of columns (1 or more), not {value:?}"
+                        )))
+                    }
+                }
+            }
             Long("and") => tables.push(std::mem::take(&mut table).finish()?),
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
