@@ -77,6 +77,22 @@ pub fn list_value(parser: &mut lexopt::Parser, option: &str) -> Result<Vec<Strin
     Ok(items)
 }
 
+/// The value of `--year`: a year from 1 to 9999.
+pub fn year_value(parser: &mut lexopt::Parser) -> Result<i64> {
+    let value = string_value(parser, "--year")?;
+    match value.parse::<i64>() {
+        Ok(y) if (1..=9999).contains(&y) => Ok(y),
+        _ => Err(Error::usage(format!("--year: expected a year such as 2025, not {value:?}"))),
+    }
+}
+
+/// Writes a run's summary of raw log lines to `path` as a one-row CSV table (`--summary-csv`).
+pub fn write_summary_csv(summary: &crate::parse::Summary, path: &str) -> Result<()> {
+    let error = |e| Error::io(format!("--summary-csv: writing {path}"), e);
+    let mut file = std::fs::File::create(path).map_err(error)?;
+    summary.write_csv(&mut file).and_then(|()| file.flush()).map_err(error)
+}
+
 /// A positional argument (an input file) as a path; `-` means standard input.
 pub fn path_value(value: OsString) -> String {
     value.to_string_lossy().into_owned()

@@ -4,7 +4,12 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::io::Write;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::FileExt;
+use std::time::SystemTime;
+
+use bstr::ByteSlice;
 
 use crate::cli;
 use crate::csvio::{self, CsvReader, Row};
@@ -12,7 +17,9 @@ use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::json::Fields;
 use crate::output::OutputFile;
-use crate::record;
+use crate::parse::{self, Summary};
+use crate::record::{self, Key, Record, Year};
+use crate::time::{self, YearGuess};
 
 /// Cross-tabulation: one count column per listed value of `field`.
 #[derive(Clone, Debug)]
@@ -67,6 +74,18 @@ impl Counter {
         Ok(())
     }
 
+    /// Adds every count of `other`, a counter of the same width.
+    fn absorb(&mut self, other: &Counter) -> Result<()> {
+        for (key, &base) in &other.index {
+            for (col, &n) in other.counts[base..base + other.width].iter().enumerate() {
+                if n > 0 {
+                    self.add(key, col, n)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Rows ordered by total count descending, then by key fields ascending (byte order).
     fn sorted(&self) -> Vec<(KeyFields<'_>, &[u64])> {
         let mut rows: Vec<(u64, KeyFields<'_>, &[u64])> = self
@@ -104,22 +123,18 @@ fn decode_key(mut key: &[u8]) -> KeyFields<'_> {
     fields
 }
 
-/// One table of a run: where its fields are among those read from each record, and its counts.
-struct Table<'a> {
-    header: Row,
+/// What one table counts: where its fields are among those read from each record.
+struct Spec<'a> {
     keys: Vec<usize>,
     /// The pivot field and the values that get a count column.
     pivot: Option<(usize, &'a [String])>,
     filters: Vec<(usize, &'a [u8])>,
-    counter: Counter,
-    /// The table's own output file (see [`open_outputs`]); `None` for standard output.
-    file: Option<OutputFile>,
 }
 
-impl Table<'_> {
+impl Spec<'_> {
     /// Counts the record whose fields `fields` holds, if it passes the filters and has every key
     /// field (and a listed pivot value). `key` is scratch space.
-    fn count(&mut self, fields: &Fields, key: &mut Vec<u8>) -> Result<()> {
+    fn count(&self, fields: &Fields, key: &mut Vec<u8>, counter: &mut Counter) -> Result<()> {
         if !self.filters.iter().all(|&(i, v)| fields.get(i) == Some(v)) {
             return Ok(());
         }
@@ -137,15 +152,112 @@ impl Table<'_> {
                 None => return Ok(()),
             }
         }
-        self.counter.add(key, col, 1)
+        counter.add(key, col, 1)
     }
+}
+
+/// What one reader of records makes: a counter per table, the wanted fields (which also know the
+/// ones never found), and for raw logs what was understood of them. A file read on several threads
+/// has one per part, summed in input order at the end.
+struct Tally {
+    counters: Vec<Counter>,
+    fields: Fields,
+    records: u64,
+    /// Lines of raw logs, when any were read.
+    summary: Option<Summary>,
+    key: Vec<u8>,
+}
+
+impl Tally {
+    fn new(specs: &[Spec<'_>], widths: &[usize], names: &[Vec<u8>]) -> Tally {
+        let names = names.iter().map(|n| String::from_utf8_lossy(n).into_owned()).collect();
+        debug_assert_eq!(specs.len(), widths.len());
+        Tally {
+            counters: widths.iter().map(|&w| Counter::new(w)).collect(),
+            fields: Fields::new(names),
+            records: 0,
+            summary: None,
+            key: Vec::new(),
+        }
+    }
+
+    fn count(&mut self, specs: &[Spec<'_>]) -> Result<()> {
+        self.records += 1;
+        for (spec, counter) in specs.iter().zip(&mut self.counters) {
+            spec.count(&self.fields, &mut self.key, counter)?;
+        }
+        Ok(())
+    }
+
+    /// Adds the counts of a later part of the input. `line_offset` is how many lines of `file`
+    /// came before that part.
+    fn absorb(&mut self, other: Tally, file: &str, line_offset: u64) -> Result<()> {
+        for (mine, theirs) in self.counters.iter_mut().zip(&other.counters) {
+            mine.absorb(theirs)?;
+        }
+        self.fields.found_in(&other.fields);
+        self.records += other.records;
+        if let Some(theirs) = &other.summary {
+            self.summary.get_or_insert_with(Summary::default).absorb(theirs, file, line_offset);
+        }
+        Ok(())
+    }
+}
+
+/// How an input is read: ticky-parse's records, or a raw log parsed in process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    JsonLines,
+    Syslog,
+}
+
+/// How raw logs are read.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    /// The year of RFC 3164 timestamps, as `ticky-parse --year`.
+    pub year: Option<i64>,
+    /// Threads for a regular file; 1 reads every input on the calling thread.
+    pub threads: usize,
+    /// The smallest file split across threads: below it, starting threads costs more than it saves.
+    pub min_split: u64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> ReadOptions {
+        ReadOptions {
+            year: None,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            min_split: 4 << 20,
+        }
+    }
+}
+
+/// What a run says besides its tables.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// For standard error: fields that no record had and that ticky-parse never writes.
+    pub warnings: Vec<String>,
+    /// What was understood of the raw logs read, when any were.
+    pub summary: Option<Summary>,
 }
 
 /// Counts the records of every input into one table per `CountOptions` (all in one pass over the
 /// records) and writes each table to its `output` file, or to `out` when it has none. With
-/// `merge`, sums CSVs instead (one table only). Returns warnings for standard error: a field that
-/// no record had, and that ticky-parse never writes, is most likely misspelt (`--by usr`).
+/// `merge`, sums CSVs instead (one table only). Reads raw logs with the default [`ReadOptions`].
 pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> Result<Vec<String>> {
+    Ok(run_with(tables, &ReadOptions::default(), paths, out)?.warnings)
+}
+
+/// [`run`] with options for raw logs. An input whose first non-blank byte is `{` is read as JSON
+/// Lines; any other is a raw log, parsed as ticky-parse parses it, with the same records: the
+/// tables equal those of `ticky-parse … | ticky-count …`, byte for byte. A regular file is split
+/// at line boundaries and counted on `read.threads` threads; the parts' counts sum exactly.
+pub fn run_with(
+    tables: &[CountOptions],
+    read: &ReadOptions,
+    paths: &[String],
+    out: &mut impl Write,
+) -> Result<Outcome> {
     match tables {
         [] => return Err(Error::usage("--by FIELD is required (or --merge)")),
         [opts] if opts.merge => {
@@ -157,7 +269,7 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
                 write_table(&header, &counter, file.as_mut(), out)?;
                 file.map(OutputFile::commit).transpose()?;
             }
-            return Ok(Vec::new());
+            return Ok(Outcome::default());
         }
         _ if tables.iter().any(|t| t.merge) => {
             return Err(Error::usage("--merge sums one table of counts: it does not combine with --and"))
@@ -179,7 +291,9 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
             names.len() - 1
         }
     };
-    let mut counting = Vec::with_capacity(tables.len());
+    let mut specs = Vec::with_capacity(tables.len());
+    let mut headers = Vec::with_capacity(tables.len());
+    let mut widths = Vec::with_capacity(tables.len());
     for opts in tables {
         if opts.by.is_empty() {
             return Err(Error::usage("--by FIELD is required for each table (or --merge)"));
@@ -189,44 +303,267 @@ pub fn run(tables: &[CountOptions], paths: &[String], out: &mut impl Write) -> R
             Some(p) => header.extend(p.columns.iter().map(String::as_str)),
             None => header.push("count"),
         }
-        counting.push(Table {
-            header: header_row(opts, header.iter().map(|s| s.as_bytes()).collect())?,
+        headers.push(header_row(opts, header.iter().map(|s| s.as_bytes()).collect())?);
+        widths.push(opts.pivot.as_ref().map_or(1, |p| p.columns.len()));
+        specs.push(Spec {
             keys: opts.by.iter().map(|f| field(f)).collect(),
             pivot: opts.pivot.as_ref().map(|p| (field(&p.field), &p.columns[..])),
             filters: opts.filters.iter().map(|(f, v)| (field(f), v.as_bytes())).collect(),
-            counter: Counter::new(opts.pivot.as_ref().map_or(1, |p| p.columns.len())),
-            file: None,
         });
     }
-    for (table, file) in counting.iter_mut().zip(open_outputs(tables)?) {
-        table.file = file;
-    }
-    let mut fields = Fields::new(names);
-    let mut key = Vec::new();
-    let mut records = 0u64;
-
+    let mut files = open_outputs(tables)?;
+    let names: Vec<Vec<u8>> = names.into_iter().map(String::into_bytes).collect();
+    let mut tally = Tally::new(&specs, &widths, &names);
+    let reader = Reader { specs: &specs, widths: &widths, names: &names, read, several: paths.len() > 1 };
     for path in paths {
+        reader.count_input(path, &mut tally)?;
+    }
+
+    let warnings = if tally.records == 0 { Vec::new() } else { unknown_fields(&tally.fields, tally.records) };
+    // The files first: a reader of standard output that stops early (`| head`) ends the run.
+    let mut order: Vec<usize> = (0..tables.len()).collect();
+    order.sort_by_key(|&i| files[i].is_none());
+    for i in order {
+        write_table(&headers[i], &tally.counters[i], files[i].as_mut(), out)?;
+        files[i].take().map(OutputFile::commit).transpose()?;
+    }
+    Ok(Outcome { warnings, summary: tally.summary })
+}
+
+/// Reads inputs into tallies: what every part of a run needs to know.
+struct Reader<'a> {
+    specs: &'a [Spec<'a>],
+    widths: &'a [usize],
+    names: &'a [Vec<u8>],
+    read: &'a ReadOptions,
+    /// Several inputs: raw records then carry a `file` key, as ticky-parse writes them.
+    several: bool,
+}
+
+impl Reader<'_> {
+    fn count_input(&self, path: &str, tally: &mut Tally) -> Result<()> {
         let input = input::open(path)?;
-        let mut lines = LineReader::new(input.reader, &input.name);
-        while let Some((number, line)) = lines.next_line()? {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            fields.read(line).map_err(|msg| Error::input(&input.name, number, msg))?;
-            records += 1;
-            for table in &mut counting {
-                table.count(&fields, &mut key)?;
+        let year = match self.read.year {
+            Some(y) => Year::Fixed(y),
+            None => Year::Guess(YearGuess::new(time::unix_seconds(input.modified.unwrap_or_else(SystemTime::now)))),
+        };
+        let name = input.name.clone();
+        let size =
+            (path != "-").then(|| std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len())).flatten();
+        // A part's line numbers start at 1: a table that needs `line` reads the file in one piece.
+        let needs_line = self.names.iter().any(|n| n.as_slice() == b"line");
+        if let Some(size) = size.filter(|&s| self.read.threads > 1 && s >= self.read.min_split && !needs_line) {
+            if let Some(kind) = sniff(path, &name)? {
+                return self.count_parts(path, &name, size, kind, year, tally);
             }
         }
+        let mut lines = LineReader::new(input.reader, &name);
+        self.count_lines(&mut lines, &name, None, year, tally)
     }
-    let warnings = if records == 0 { Vec::new() } else { unknown_fields(&fields, records) };
-    // The files first: a reader of standard output that stops early (`| head`) ends the run.
-    counting.sort_by_key(|t| t.file.is_none());
-    for table in &mut counting {
-        write_table(&table.header, &table.counter, table.file.as_mut(), out)?;
-        table.file.take().map(OutputFile::commit).transpose()?;
+
+    /// Counts the lines of one reader. `kind` is known for a part of a file (the file's start told);
+    /// for a whole input it is told by its first non-blank line.
+    fn count_lines<R: Read>(
+        &self,
+        lines: &mut LineReader<R>,
+        name: &str,
+        mut kind: Option<Kind>,
+        mut year: Year,
+        tally: &mut Tally,
+    ) -> Result<()> {
+        let file = self.several.then_some(name);
+        let keys: Vec<Option<Key>> = self.names.iter().map(|n| Key::from_name(n)).collect();
+        // Blank lines before the kind is known: raw records if it turns out to be a raw log.
+        let mut blank: Vec<(u64, Vec<u8>)> = Vec::new();
+        while let Some((number, line)) = lines.next_line()? {
+            let is_blank = line.iter().all(u8::is_ascii_whitespace);
+            let kind = match kind {
+                Some(k) => k,
+                None if is_blank => {
+                    blank.push((number, line.to_vec()));
+                    continue;
+                }
+                None => {
+                    let k = tell_kind(line, name, number)?;
+                    if k == Kind::Syslog {
+                        for (n, l) in std::mem::take(&mut blank) {
+                            self.count_raw(&l, n, file, name, &keys, &mut year, tally)?;
+                        }
+                    }
+                    *kind.insert(k)
+                }
+            };
+            match kind {
+                Kind::JsonLines if is_blank => {}
+                Kind::JsonLines => {
+                    tally.fields.read(line).map_err(|msg| Error::input(name, number, msg))?;
+                    tally.count(self.specs)?;
+                }
+                Kind::Syslog => self.count_raw(line, number, file, name, &keys, &mut year, tally)?,
+            }
+        }
+        for (n, l) in blank {
+            self.count_raw(&l, n, file, name, &keys, &mut year, tally)?;
+        }
+        Ok(())
     }
-    Ok(warnings)
+
+    /// Parses one raw line as ticky-parse does and counts its record.
+    #[allow(clippy::too_many_arguments)]
+    fn count_raw(
+        &self,
+        line: &[u8],
+        number: u64,
+        file: Option<&str>,
+        name: &str,
+        keys: &[Option<Key>],
+        year: &mut Year,
+        tally: &mut Tally,
+    ) -> Result<()> {
+        let record = Record::parse(line, year);
+        tally.summary.get_or_insert_with(Summary::default).add_line(name, number, record.understood);
+        tally.fields.begin_record();
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(key) = *key {
+                tally.fields.fill(i, |out| record.value(key, file, number, year, out));
+            }
+        }
+        tally.count(self.specs)
+    }
+
+    /// Counts a regular file in parts, one per thread, each starting after a newline.
+    fn count_parts(&self, path: &str, name: &str, size: u64, kind: Kind, year: Year, tally: &mut Tally) -> Result<()> {
+        let cannot = |e| Error::io(format!("reading {name}"), e);
+        let file = File::open(path).map_err(cannot)?;
+        let parts = self.read.threads as u64;
+        let mut bounds = vec![0];
+        for k in 1..parts {
+            let start = line_start_after(&file, size * k / parts).map_err(cannot)?;
+            bounds.push(start.max(*bounds.last().unwrap()));
+        }
+        bounds.push(size);
+        let file = &file;
+        let results: Vec<(Result<()>, Tally, u64)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = bounds
+                .windows(2)
+                .enumerate()
+                .map(|(k, w)| {
+                    let (start, end) = (w[0], w[1]);
+                    scope.spawn(move || {
+                        let mut part = Tally::new(self.specs, self.widths, self.names);
+                        let reader = PartReader { file, pos: start, end };
+                        let mut lines = LineReader::new(reader, name);
+                        if k > 0 {
+                            lines.keep_byte_order_mark();
+                        }
+                        let result = self.count_lines(&mut lines, name, Some(kind), year, &mut part);
+                        let read = lines.lines_read();
+                        (result, part, read)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("a counting thread panicked")).collect()
+        });
+        // In input order: the line numbers of a part follow the lines of the parts before it.
+        let mut offset = 0;
+        for (result, part, read) in results {
+            if let Err(e) = result {
+                return Err(match e {
+                    Error::Input { file, line, msg } => Error::Input { file, line: line + offset, msg },
+                    e => e,
+                });
+            }
+            tally.absorb(part, name, offset)?;
+            offset += read;
+        }
+        Ok(())
+    }
+}
+
+/// The offset just after the first newline at or after `at` (the file's size when none).
+fn line_start_after(file: &File, at: u64) -> io::Result<u64> {
+    let mut buf = [0u8; 64 * 1024];
+    let mut pos = at.saturating_sub(1);
+    loop {
+        let n = file.read_at(&mut buf, pos)?;
+        if n == 0 {
+            return Ok(pos);
+        }
+        if let Some(i) = buf[..n].find_byte(b'\n') {
+            return Ok(pos + i as u64 + 1);
+        }
+        pos += n as u64;
+    }
+}
+
+/// One part of a file, read with positioned reads so that threads share one descriptor.
+struct PartReader<'a> {
+    file: &'a File,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for PartReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = buf.len().min((self.end - self.pos) as usize);
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// The kind of an input, told by its first non-blank line (`number`): JSON Lines when it starts
+/// with `{`, else a raw log. A gzip file, or a table that ticky-count wrote, is an error that says
+/// what reads it.
+fn tell_kind(line: &[u8], name: &str, number: u64) -> Result<Kind> {
+    if line.first_non_blank() == Some(b'{') {
+        return Ok(Kind::JsonLines);
+    }
+    if number == 1 && line.starts_with(&parse::GZIP_MAGIC) {
+        return Err(parse::gzip_error(name, "ticky-count"));
+    }
+    let trimmed = line.trim_ascii_end();
+    if trimmed.len() >= 6 && trimmed[trimmed.len() - 6..].eq_ignore_ascii_case(b",count") {
+        return Err(Error::input(
+            name,
+            number,
+            format!(
+                "this is a table ticky-count wrote (header {:?}), not a log or records: \
+                 to sum such tables, use ticky-count --merge",
+                String::from_utf8_lossy(trimmed)
+            ),
+        ));
+    }
+    Ok(Kind::Syslog)
+}
+
+/// The kind of a file, told by its first line when that is within its first 64 KiB and not blank;
+/// `None` when its start does not tell.
+fn sniff(path: &str, name: &str) -> Result<Option<Kind>> {
+    let file = File::open(path).map_err(|e| Error::io(format!("cannot open {path}"), e))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = file.read_at(&mut buf, 0).map_err(|e| Error::io(format!("reading {path}"), e))?;
+    let Some(end) = buf[..n].find_byte(b'\n') else { return Ok(None) };
+    let first = &buf[..end];
+    let first = first.strip_prefix(input::UTF8_BOM).unwrap_or(first);
+    if first.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    tell_kind(first, name, 1).map(Some)
+}
+
+/// The first byte of a line that is not ASCII white space.
+trait FirstNonBlank {
+    fn first_non_blank(&self) -> Option<u8>;
+}
+
+impl FirstNonBlank for [u8] {
+    fn first_non_blank(&self) -> Option<u8> {
+        self.iter().copied().find(|b| !b.is_ascii_whitespace())
+    }
 }
 
 /// A warning for each wanted field that none of the `records` had and that is not a key of

@@ -81,11 +81,33 @@ pub struct LineReader<R> {
     end: usize,
     eof: bool,
     line: u64,
+    /// Whether a byte order mark at the start is skipped: only at the start of an input, not of a
+    /// part of a file read on another thread.
+    skip_bom: bool,
 }
 
 impl<R: Read> LineReader<R> {
     pub fn new(reader: R, name: &str) -> LineReader<R> {
-        LineReader { reader, name: name.to_string(), buf: vec![0; INPUT_BUFFER], start: 0, end: 0, eof: false, line: 0 }
+        LineReader {
+            reader,
+            name: name.to_string(),
+            buf: vec![0; INPUT_BUFFER],
+            start: 0,
+            end: 0,
+            eof: false,
+            line: 0,
+            skip_bom: true,
+        }
+    }
+
+    /// Reads a part of an input that does not start it: a byte order mark there is text.
+    pub fn keep_byte_order_mark(&mut self) {
+        self.skip_bom = false;
+    }
+
+    /// How many lines were returned so far.
+    pub fn lines_read(&self) -> u64 {
+        self.line
     }
 
     /// The next line's 1-based number and its bytes without the `\n` or `\r\n`, or `None` at the
@@ -119,7 +141,7 @@ impl<R: Read> LineReader<R> {
         };
         self.line += 1;
         let mut line = &self.buf[line_start..line_end];
-        if self.line == 1 {
+        if self.line == 1 && self.skip_bom {
             line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
         }
         Ok(Some((self.line, line.strip_suffix(b"\r").unwrap_or(line))))

@@ -58,6 +58,35 @@ impl Fields {
         scanner.record(self).map_err(|what| format!("invalid JSON record: {what} (column {})", scanner.i + 1))
     }
 
+    /// The names of the wanted fields, in the order [`Fields::get`] numbers them.
+    pub fn names(&self) -> &[Vec<u8>] {
+        &self.names
+    }
+
+    /// Starts a record whose values the caller fills in with [`Fields::fill`] (a raw log line parsed
+    /// in process), instead of one read from JSON.
+    pub fn begin_record(&mut self) {
+        self.record += 1;
+    }
+
+    /// Sets the `i`th wanted field of the current record: `value` writes it into the (cleared)
+    /// buffer and says whether the record has it.
+    pub fn fill(&mut self, i: usize, value: impl FnOnce(&mut Vec<u8>) -> bool) {
+        if value(&mut self.values[i]) {
+            self.present[i] = self.record;
+        }
+    }
+
+    /// Marks as found, for [`Fields::never_found`], the fields that `other` (the same wanted fields
+    /// read from another part of the input) found.
+    pub fn found_in(&mut self, other: &Fields) {
+        for (p, &o) in self.present.iter_mut().zip(&other.present) {
+            if *p == 0 && o != 0 {
+                *p = NOT_SCALAR;
+            }
+        }
+    }
+
     /// The text of the `i`th wanted field, if the record had it.
     pub fn get(&self, i: usize) -> Option<&[u8]> {
         (self.present[i] == self.record).then(|| self.values[i].as_slice())

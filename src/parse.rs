@@ -47,11 +47,31 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Adds what `other` saw, in a part of the input that came after this one: `line_offset` lines
+    /// of `file` came before that part, so its line numbers in `file` move by that much.
+    pub fn absorb(&mut self, other: &Summary, file: &str, line_offset: u64) {
+        self.lines += other.lines;
+        self.ticky_events += other.ticky_events;
+        for (mine, theirs) in [
+            (&mut self.no_header, &other.no_header),
+            (&mut self.no_level, &other.no_level),
+            (&mut self.no_user, &other.no_user),
+        ] {
+            mine.count += theirs.count;
+            if mine.first.is_none() {
+                mine.first =
+                    theirs.first.as_ref().map(|(f, l)| (f.clone(), if f == file { l + line_offset } else { *l }));
+            }
+        }
+    }
+
     pub fn not_understood(&self) -> u64 {
         self.no_header.count + self.no_level.count + self.no_user.count
     }
 
-    fn record(&mut self, file: &str, line: u64, understood: Understanding) {
+    /// Counts one line of `file` and how it was understood.
+    pub fn add_line(&mut self, file: &str, line: u64, understood: Understanding) {
+        self.lines += 1;
         match understood {
             Understanding::Full => {}
             Understanding::TickyEvent => self.ticky_events += 1,
@@ -126,7 +146,13 @@ pub fn run(opts: &ParseOptions, paths: &[String], out: &mut impl Write) -> Resul
 
 /// The first two bytes of a gzip file: no syslog line starts with them, and a rotated log
 /// (`syslog.2.gz`) given as it is would otherwise become a record of binary noise per "line".
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// The error for a gzip-compressed input, with the command that reads it.
+pub fn gzip_error(name: &str, tool: &str) -> Error {
+    let hint = if name == "<stdin>" { format!("gzip -dc FILE | {tool}") } else { format!("gzip -dc {name} | {tool}") };
+    Error::Failed(format!("{name}: compressed with gzip; decompress it first: {hint}"))
+}
 
 fn parse_stream(
     reader: impl Read,
@@ -146,17 +172,11 @@ fn parse_stream(
         Ok(())
     })? {
         if number == 1 && line.starts_with(&GZIP_MAGIC) {
-            let hint = if name == "<stdin>" {
-                "gzip -dc FILE | ticky-parse"
-            } else {
-                &format!("gzip -dc {name} | ticky-parse")
-            };
-            return Err(Error::Failed(format!("{name}: compressed with gzip; decompress it first: {hint}")));
+            return Err(gzip_error(name, "ticky-parse"));
         }
         let understood = record::write_record(buf, file, number, line, year);
         buf.push(b'\n');
-        summary.lines += 1;
-        summary.record(name, number, understood);
+        summary.add_line(name, number, understood);
         cli::write_when_full(buf, out)?;
     }
     out.write_all(buf).map_err(Error::output)?;

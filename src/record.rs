@@ -3,7 +3,7 @@
 
 use crate::scan;
 use crate::syslog::{self, Header, Payload, PayloadProblem, Timestamp};
-use crate::time::{self, YearGuess};
+use crate::time::{self, BsdTime, YearGuess};
 
 /// Every key a record can have, in the order records have them (`file` only when several inputs
 /// were parsed).
@@ -49,6 +49,183 @@ impl Year {
     }
 }
 
+/// One line as ticky understands it, borrowed from the line: its syslog header when it has one, and
+/// the ticky payload when the program is ticky. [`Record::write_json`] writes it as ticky-parse's
+/// record; [`Record::value`] gives one field's value as a reader of that record would see it, so
+/// that tools which count raw logs need no JSON in between.
+pub struct Record<'a> {
+    pub line: &'a [u8],
+    pub header: Option<Header<'a>>,
+    pub payload: Option<Payload<'a>>,
+    pub understood: Understanding,
+    /// How the line's text is written: as it is, or escaped.
+    text: Text,
+}
+
+/// A key of ticky-parse's records ([`KEYS`]), for looking values up without names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    File,
+    Line,
+    Time,
+    Host,
+    Program,
+    Pid,
+    Message,
+    Level,
+    Info,
+    Error,
+    Ticket,
+    User,
+    Raw,
+}
+
+impl Key {
+    pub fn from_name(name: &[u8]) -> Option<Key> {
+        const ALL: [Key; 13] = [
+            Key::File,
+            Key::Line,
+            Key::Time,
+            Key::Host,
+            Key::Program,
+            Key::Pid,
+            Key::Message,
+            Key::Level,
+            Key::Info,
+            Key::Error,
+            Key::Ticket,
+            Key::User,
+            Key::Raw,
+        ];
+        KEYS.iter().position(|k| k.as_bytes() == name).map(|i| ALL[i])
+    }
+}
+
+impl<'a> Record<'a> {
+    pub fn parse(line: &'a [u8], year: &Year) -> Record<'a> {
+        let Some(header) = syslog::parse_header(line).filter(|h| year.allows(&h.time)) else {
+            return Record {
+                line,
+                header: None,
+                payload: None,
+                understood: Understanding::NoHeader,
+                text: Text::Escape,
+            };
+        };
+        // Most lines need no escape anywhere; then every field, a piece of the line, is copied as is.
+        let text = if scan::is_clean(line) { Text::Clean } else { Text::Escape };
+        let (payload, understood) = if header.program == Some(b"ticky") {
+            match syslog::parse_payload(header.message) {
+                Ok(payload) => (Some(payload), Understanding::TickyEvent),
+                Err(PayloadProblem::NoLevel) => (None, Understanding::TickyNoLevel),
+                Err(PayloadProblem::NoUser) => (None, Understanding::TickyNoUser),
+            }
+        } else {
+            (None, Understanding::Full)
+        };
+        Record { line, header: Some(header), payload, understood, text }
+    }
+
+    /// Appends the JSON record (without a newline) to `out`: `file` first when given, then `line`.
+    pub fn write_json(&self, out: &mut Vec<u8>, file: Option<&str>, line_number: u64, year: &mut Year) {
+        out.push(b'{');
+        if let Some(file) = file {
+            out.extend_from_slice(b"\"file\":");
+            write_str(out, file.as_bytes());
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"line\":");
+        write_u64(out, line_number);
+        match &self.header {
+            None => {
+                out.extend_from_slice(b",\"raw\":");
+                write_str(out, self.line);
+            }
+            Some(header) => {
+                write_header(out, header, year, self.text);
+                if let Some(payload) = &self.payload {
+                    write_payload(out, payload, self.text);
+                }
+            }
+        }
+        out.push(b'}');
+    }
+
+    /// Puts the value of `key` into `out` (cleared first) as the JSON record holds it once decoded:
+    /// text with invalid UTF-8 replaced by U+FFFD, numbers in decimal. False when the record has no
+    /// such key.
+    pub fn value(&self, key: Key, file: Option<&str>, line_number: u64, year: &mut Year, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        let text = |out: &mut Vec<u8>, s: &[u8]| match self.text {
+            Text::Clean => out.extend_from_slice(s),
+            Text::Escape => push_lossy(out, s),
+        };
+        let (h, p) = (self.header.as_ref(), self.payload.as_ref());
+        match key {
+            Key::File => match file {
+                Some(f) => out.extend_from_slice(f.as_bytes()),
+                None => return false,
+            },
+            Key::Line => write_u64(out, line_number),
+            Key::Raw => match h {
+                None => push_lossy(out, self.line),
+                Some(_) => return false,
+            },
+            Key::Time => match h.map(|h| h.time) {
+                Some(Timestamp::Bsd(t)) => write_bsd_time(out, &t, year),
+                Some(Timestamp::Iso(t)) => text(out, t),
+                Some(Timestamp::Unknown) | None => return false,
+            },
+            Key::Host | Key::Program => match h.and_then(|h| if key == Key::Host { h.host } else { h.program }) {
+                Some(v) => text(out, v),
+                None => return false,
+            },
+            Key::Pid => match h.and_then(|h| h.pid) {
+                Some(pid) => write_u64(out, pid),
+                None => return false,
+            },
+            Key::Message => match h {
+                Some(h) => text(out, h.message),
+                None => return false,
+            },
+            Key::Level => match p {
+                Some(p) => out.extend_from_slice(p.level.as_str().as_bytes()),
+                None => return false,
+            },
+            Key::Info | Key::Error => match p {
+                Some(p) if (p.level == syslog::Level::Info) == (key == Key::Info) => {
+                    let (a, b) = p.text;
+                    text(out, a);
+                    if !a.is_empty() && !b.is_empty() {
+                        out.push(b' ');
+                    }
+                    text(out, b);
+                }
+                _ => return false,
+            },
+            Key::Ticket => match p.and_then(|p| p.ticket) {
+                Some(t) => write_u64(out, t),
+                None => return false,
+            },
+            Key::User => match p {
+                Some(p) => text(out, p.user),
+                None => return false,
+            },
+        }
+        true
+    }
+}
+
+/// Appends `s` with invalid UTF-8 replaced by U+FFFD, as [`write_str`] writes it (before escaping).
+fn push_lossy(out: &mut Vec<u8>, s: &[u8]) {
+    for chunk in s.utf8_chunks() {
+        out.extend_from_slice(chunk.valid().as_bytes());
+        if !chunk.invalid().is_empty() {
+            out.extend_from_slice("\u{fffd}".as_bytes());
+        }
+    }
+}
+
 /// Appends the JSON record of one line (without a newline) to `out` and says how well the line was
 /// understood.
 pub fn write_record(
@@ -58,36 +235,30 @@ pub fn write_record(
     line: &[u8],
     year: &mut Year,
 ) -> Understanding {
-    out.push(b'{');
-    if let Some(file) = file {
-        out.extend_from_slice(b"\"file\":");
-        write_str(out, file.as_bytes());
-        out.push(b',');
-    }
-    out.extend_from_slice(b"\"line\":");
-    write_u64(out, line_number);
-    let Some(header) = syslog::parse_header(line).filter(|h| year.allows(&h.time)) else {
-        out.extend_from_slice(b",\"raw\":");
-        write_str(out, line);
-        out.push(b'}');
-        return Understanding::NoHeader;
+    let record = Record::parse(line, year);
+    record.write_json(out, file, line_number, year);
+    record.understood
+}
+
+/// `2025-01-31T00:09:39`: an RFC 3164 time with its year, given or guessed.
+fn write_bsd_time(out: &mut Vec<u8>, t: &BsdTime, year: &mut Year) {
+    let year = match year {
+        Year::Fixed(y) => *y,
+        Year::Guess(guess) => guess.year(t),
     };
-    // Most lines need no escape anywhere; then every field, a piece of the line, is copied as is.
-    let text = if scan::is_clean(line) { Text::Clean } else { Text::Escape };
-    write_header(out, &header, year, text);
-    let mut understood = Understanding::Full;
-    if header.program == Some(b"ticky") {
-        match syslog::parse_payload(header.message) {
-            Ok(payload) => {
-                write_payload(out, &payload, text);
-                understood = Understanding::TickyEvent;
-            }
-            Err(PayloadProblem::NoLevel) => understood = Understanding::TickyNoLevel,
-            Err(PayloadProblem::NoUser) => understood = Understanding::TickyNoUser,
-        }
+    // `--year` and a guess near the present are both within 1..=9999.
+    let y = year.clamp(0, 9999) as u16;
+    out.extend_from_slice(&[
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+    ]);
+    for (n, sep) in [(t.month, b'-'), (t.day, b'T'), (t.hour, b':'), (t.minute, b':')] {
+        out.extend_from_slice(&[b'0' + n / 10, b'0' + n % 10, sep]);
     }
-    out.push(b'}');
-    understood
+    out.extend_from_slice(&[b'0' + t.second / 10, b'0' + t.second % 10]);
 }
 
 /// How the text of a line's fields is written.
@@ -117,23 +288,9 @@ impl Text {
 fn write_header(out: &mut Vec<u8>, h: &Header<'_>, year: &mut Year, text: Text) {
     match h.time {
         Timestamp::Bsd(t) => {
-            let year = match year {
-                Year::Fixed(y) => *y,
-                Year::Guess(guess) => guess.year(&t),
-            };
             out.extend_from_slice(b",\"time\":\"");
-            // `--year` and a guess near the present are both within 1..=9999.
-            let y = year.clamp(0, 9999) as u16;
-            out.extend_from_slice(&[
-                b'0' + (y / 1000) as u8,
-                b'0' + (y / 100 % 10) as u8,
-                b'0' + (y / 10 % 10) as u8,
-                b'0' + (y % 10) as u8,
-                b'-',
-            ]);
-            for (n, sep) in [(t.month, b'-'), (t.day, b'T'), (t.hour, b':'), (t.minute, b':'), (t.second, b'"')] {
-                out.extend_from_slice(&[b'0' + n / 10, b'0' + n % 10, sep]);
-            }
+            write_bsd_time(out, &t, year);
+            out.push(b'"');
         }
         Timestamp::Iso(t) => {
             out.extend_from_slice(b",\"time\":");

@@ -91,7 +91,10 @@ fn man_renders_and_install_gives_working_commands() {
         .output()
         .expect("man is needed: scripts/test.sh installs man-db");
     let text = String::from_utf8_lossy(&rendered.stdout);
-    assert!(rendered.status.success() && text.contains("ticky-count - count JSON Lines records per key"), "{text}");
+    assert!(
+        rendered.status.success() && text.contains("ticky-count - count records or raw syslog lines per key, as CSV"),
+        "{text}"
+    );
 
     let prefix = wd.path("prefix");
     let build = bin_path("ticky-parse").parent().unwrap().to_path_buf();

@@ -49,11 +49,22 @@ fn random_bytes_parse_into_one_record_per_line() {
 #[test]
 fn random_bytes_are_refused_by_the_readers_of_json_and_csv_with_a_line() {
     let wd = Workdir::new("hostile-random-others");
-    wd.write("noise.bin", random_bytes(5 << 20, 7));
-    for (tool, args) in &TOOLS[1..] {
+    let data = random_bytes(5 << 20, 7);
+    wd.write("noise.bin", &data);
+    for (tool, args) in &TOOLS[2..] {
         let stderr = wd.fails(wd.command(tool).args(*args).arg("noise.bin"), "", 1);
         assert!(stderr.starts_with(&format!("{tool}: noise.bin:")), "{tool}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{tool}: {stderr}");
+    }
+    // ticky-count reads bytes that do not start with `{` as a raw log, on both threads, as
+    // ticky-parse would: every line a raw record, none with a user, and the summary says so.
+    for threads in ["1", "2"] {
+        let out = wd.output(wd.command("ticky-count").args(["--threads", threads, "--by", "user", "noise.bin"]), "");
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(out.stdout, b"user,count\n");
+        let lines = line_count(&data);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with(&format!("ticky-count: {lines} of {lines} lines not fully understood")), "{stderr}");
     }
 }
 
@@ -124,7 +135,7 @@ fn a_byte_order_mark_at_the_start_of_each_input_is_skipped() {
     wd.write("plain.csv", "Username,INFO\na,2\n");
     let sorted = wd.stdout(wd.command("ticky-sort").args(["--by", "Username", "excel.csv", "plain.csv"]), "");
     assert_eq!(sorted, b"Username,INFO\na,2\nb,1\n");
-    let merged = wd.stdout(wd.command("ticky-count").args(["--merge", "excel.csv", "plain.csv"]), "");
+    let merged = wd.stdout(wd.command("ticky-count").args(["--merge", "--keys", "1", "excel.csv", "plain.csv"]), "");
     assert_eq!(merged, b"Username,INFO\na,2\nb,1\n");
     let page = String::from_utf8(wd.stdout(wd.command("ticky-html").arg("excel.csv"), "")).unwrap();
     assert!(page.contains(">Username</th>") && !page.contains(bom), "{page}");
@@ -154,7 +165,9 @@ fn broken_json_and_bad_csv_name_file_and_line() {
 
     wd.write("ragged.csv", "a,b\n1,2\n3,4,5\n");
     wd.write("open.csv", "a,b\n1,2\n\"3,4\n5,6\n");
-    for (tool, args) in [("ticky-sort", &["--by", "a"][..]), ("ticky-html", &[]), ("ticky-count", &["--merge"])] {
+    for (tool, args) in
+        [("ticky-sort", &["--by", "a"][..]), ("ticky-html", &[]), ("ticky-count", &["--merge", "--keys", "1"])]
+    {
         let stderr = wd.fails(wd.command(tool).args(args).arg("ragged.csv"), "", 1);
         assert!(
             stderr.starts_with(&format!("{tool}: ragged.csv:3: row has 3 fields but the header has 2")),

@@ -2,19 +2,21 @@ use std::process::ExitCode;
 
 use lexopt::prelude::*;
 use ticky::cli;
-use ticky::count::{self, CountOptions, Pivot};
+use ticky::count::{self, CountOptions, Pivot, ReadOptions};
 use ticky::{input, Error, Result};
 
 const NAME: &str = "ticky-count";
 
 const HELP: &str = "\
-ticky-count: count JSON Lines records per key, as CSV
+ticky-count: count records or raw syslog lines per key, as CSV
 
 Usage: ticky-count --by FIELD[,FIELD...] [OPTIONS] [--and --by FIELD... [OPTIONS]]... [FILE...]
        ticky-count --merge [--by FIELD,... | --keys N] [--header A,B,...] [-o FILE] [FILE...]
 
-Reads JSON Lines (as ticky-parse writes them) from each FILE or standard input and writes CSV: a
-header, then one row per distinct key with its count, by count descending, ties by key ascending.
+Reads each FILE or standard input: JSON Lines as ticky-parse writes them, or (when the first
+non-blank byte is not '{') a raw syslog, parsed as ticky-parse would, with its summary on standard
+error. A regular file is counted on every core. Writes CSV: a header, then one row per distinct
+key with its count, by count descending, ties by key ascending.
 Records without every key field are not counted; a field that no record has, and that ticky-parse
 never writes (a typo such as --by usr), gets a warning on standard error. With --and, one pass over
 the records makes several tables, each with its own options; at most one of them may go to standard
@@ -34,6 +36,9 @@ Options:
                                 else all columns but a last one named count (a pivot table needs
                                 --by or --keys)
       --keys N                  with --merge: the number of key columns
+      --year YYYY               year of RFC 3164 timestamps in raw logs (as ticky-parse --year)
+      --threads N               threads for a regular file (default: every core)
+      --summary-csv FILE        write the raw logs' summary as ticky-parse --summary-csv does
   -h, --help                    print this help
   -V, --version                 print the version
 
@@ -47,6 +52,8 @@ fn main() -> ExitCode {
 }
 
 fn run(mut args: lexopt::Parser) -> Result<()> {
+    let mut read = ReadOptions::default();
+    let mut summary_csv = None;
     let mut tables = Vec::new();
     let mut table = TableArgs::default();
     let mut paths = Vec::new();
@@ -84,13 +91,32 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                 }
             }
             Long("and") => tables.push(std::mem::take(&mut table).finish()?),
+            Long("year") => read.year = Some(cli::year_value(&mut args)?),
+            Long("threads") => {
+                let value = cli::string_value(&mut args, "--threads")?;
+                match value.parse::<usize>() {
+                    Ok(n) if (1..=1024).contains(&n) => read.threads = n,
+                    _ => {
+                        return Err(Error::usage(format!("--threads: expected a number from 1 to 1024, not {value:?}")))
+                    }
+                }
+            }
+            Long("summary-csv") => summary_csv = Some(cli::string_value(&mut args, "--summary-csv")?),
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
         }
     }
     tables.push(table.finish()?);
-    for warning in count::run(&tables, &input::names_or_stdin(paths), &mut cli::stdout())? {
+    let outcome = count::run_with(&tables, &read, &input::names_or_stdin(paths), &mut cli::stdout())?;
+    for warning in outcome.warnings {
         eprintln!("{NAME}: warning: {warning}");
+    }
+    let summary = outcome.summary.unwrap_or_default();
+    if summary.not_understood() > 0 {
+        eprintln!("{NAME}: {summary}");
+    }
+    if let Some(path) = summary_csv {
+        cli::write_summary_csv(&summary, &path)?;
     }
     Ok(())
 }

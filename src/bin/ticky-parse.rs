@@ -1,4 +1,3 @@
-use std::io::Write;
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
@@ -51,13 +50,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         match arg {
             Short('h') | Long("help") => return cli::print_help(HELP),
             Short('V') | Long("version") => return cli::print_version(NAME),
-            Long("year") => {
-                let value = cli::string_value(&mut args, "--year")?;
-                match value.parse::<i64>() {
-                    Ok(y) if (1..=9999).contains(&y) => opts.year = Some(y),
-                    _ => return Err(Error::usage(format!("--year: expected a year such as 2025, not {value:?}"))),
-                }
-            }
+            Long("year") => opts.year = Some(cli::year_value(&mut args)?),
             Long("strict") => strict = true,
             Long("summary") => always_summarise = true,
             Long("summary-csv") => summary_csv = Some(cli::string_value(&mut args, "--summary-csv")?),
@@ -71,10 +64,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         eprintln!("{NAME}: {summary}");
     }
     if let Some(path) = summary_csv {
-        let mut file = std::fs::File::create(&path)
-            .and_then(|mut f| summary.write_csv(&mut f).map(|()| f))
-            .map_err(|e| Error::io(format!("--summary-csv: writing {path}"), e))?;
-        file.flush().map_err(|e| Error::io(format!("--summary-csv: writing {path}"), e))?;
+        cli::write_summary_csv(&summary, &path)?;
     }
     if strict && summary.not_understood() > 0 {
         return Err(Error::Failed("--strict: some lines were not fully understood".into()));
