@@ -3,7 +3,7 @@
 #
 #   scripts/daily.sh [--keep N] [--min-lines N] [LOG [OUTDIR]]
 #
-# Parses LOG once (a .gz is read through gzip), counts the error ranking and the per-user table,
+# Counts LOG once (a .gz is read through gzip) into the error ranking and the per-user table,
 # renders both as HTML with an index page, and publishes them into OUTDIR. Every file is built in a
 # private temporary folder first; ticky-publish then switches the published set with one rename,
 # only when every step succeeded and the log said something, so a failed run leaves the previous
@@ -92,7 +92,6 @@ find_tool() {
     done
     command -v "$1" || fail "cannot find $1: build it with 'cargo build --release' or install with scripts/install.sh"
 }
-parse=$(find_tool ticky-parse)
 count=$(find_tool ticky-count)
 sort=$(find_tool ticky-sort)
 html=$(find_tool ticky-html)
@@ -110,27 +109,29 @@ trap 'rm -rf -- "$tmp"' EXIT
 report=$tmp/report
 mkdir "$report"
 
-# Parse once and count once: one ticky-count makes both tables in a single pass over the records.
+# One ticky-count reads the log itself (on every core) and makes both tables in one pass; it parses
+# each line as ticky-parse would, and writes the summary of what it understood for the checks below.
 pipeline() {
+    local tables=(--format syslog --summary-csv "$tmp/summary.csv"
+        --by error --header Error,Count --output "$report/error_message.csv"
+        --and --by user --pivot level --columns INFO,ERROR --header Username,INFO,ERROR)
     if [[ $log == *.gz ]]; then
-        gzip -dc -- "$log" | "$parse" --summary-csv "$tmp/summary.csv" 2>"$tmp/parse.err"
+        gzip -dc -- "$log" | "$count" "${tables[@]}" - 2>"$tmp/count.err"
     else
-        "$parse" --summary-csv "$tmp/summary.csv" -- "$log" 2>"$tmp/parse.err"
-    fi | "$count" --by error --header Error,Count --output "$report/error_message.csv" \
-        --and --by user --pivot level --columns INFO,ERROR --header Username,INFO,ERROR |
-        "$sort" --by Username >"$report/user_statistics.csv"
+        "$count" "${tables[@]}" -- "$log" 2>"$tmp/count.err"
+    fi | "$sort" --by Username >"$report/user_statistics.csv"
 }
 status=0
 pipeline || status=$?
 if [ "$status" != 0 ]; then
-    cat "$tmp/parse.err" >&2
-    fail "parsing and counting $log failed; $unchanged"
+    cat "$tmp/count.err" >&2
+    fail "counting $log failed; $unchanged"
 fi
 
-# The numbers of the summary, a one-row CSV table that ticky-parse writes for scripts.
+# The numbers of the summary, a one-row CSV table that ticky-count writes for scripts.
 IFS=, read -r lines bad no_header _ _ events < <(sed -n 2p "$tmp/summary.csv") || true
 for n in "${lines:-}" "${bad:-}" "${no_header:-}" "${events:-}"; do
-    [[ $n =~ ^[0-9]+$ ]] || fail "ticky-parse wrote no summary ($tmp/summary.csv); $unchanged"
+    [[ $n =~ ^[0-9]+$ ]] || fail "ticky-count wrote no summary; $unchanged"
 done
 
 # A report that says nothing must not replace one that did.

@@ -211,11 +211,41 @@ enum Kind {
     Syslog,
 }
 
+/// What the inputs are (`--format`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// JSON Lines when an input's first non-blank byte is `{`, else a raw syslog.
+    #[default]
+    Auto,
+    Syslog,
+    JsonLines,
+}
+
+impl Format {
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name {
+            "auto" => Some(Format::Auto),
+            "syslog" => Some(Format::Syslog),
+            "jsonl" | "json-lines" => Some(Format::JsonLines),
+            _ => None,
+        }
+    }
+
+    fn kind(self) -> Option<Kind> {
+        match self {
+            Format::Auto => None,
+            Format::Syslog => Some(Kind::Syslog),
+            Format::JsonLines => Some(Kind::JsonLines),
+        }
+    }
+}
+
 /// How raw logs are read.
 #[derive(Clone, Debug)]
 pub struct ReadOptions {
     /// The year of RFC 3164 timestamps, as `ticky-parse --year`.
     pub year: Option<i64>,
+    pub format: Format,
     /// Threads for a regular file; 1 reads every input on the calling thread.
     pub threads: usize,
     /// The smallest file split across threads: below it, starting threads costs more than it saves.
@@ -226,6 +256,7 @@ impl Default for ReadOptions {
     fn default() -> ReadOptions {
         ReadOptions {
             year: None,
+            format: Format::Auto,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             min_split: 4 << 20,
         }
@@ -353,12 +384,16 @@ impl Reader<'_> {
         // A part's line numbers start at 1: a table that needs `line` reads the file in one piece.
         let needs_line = self.names.iter().any(|n| n.as_slice() == b"line");
         if let Some(size) = size.filter(|&s| self.read.threads > 1 && s >= self.read.min_split && !needs_line) {
-            if let Some(kind) = sniff(path, &name)? {
+            let kind = match self.read.format.kind() {
+                Some(kind) => Some(kind),
+                None => sniff(path, &name)?,
+            };
+            if let Some(kind) = kind {
                 return self.count_parts(path, &name, size, kind, year, tally);
             }
         }
         let mut lines = LineReader::new(input.reader, &name);
-        self.count_lines(&mut lines, &name, None, year, tally)
+        self.count_lines(&mut lines, &name, self.read.format.kind(), true, year, tally)
     }
 
     /// Counts the lines of one reader. `kind` is known for a part of a file (the file's start told);
@@ -368,6 +403,7 @@ impl Reader<'_> {
         lines: &mut LineReader<R>,
         name: &str,
         mut kind: Option<Kind>,
+        starts_input: bool,
         mut year: Year,
         tally: &mut Tally,
     ) -> Result<()> {
@@ -376,6 +412,9 @@ impl Reader<'_> {
         // Blank lines before the kind is known: raw records if it turns out to be a raw log.
         let mut blank: Vec<(u64, Vec<u8>)> = Vec::new();
         while let Some((number, line)) = lines.next_line()? {
+            if starts_input && number == 1 && kind == Some(Kind::Syslog) && line.starts_with(&parse::GZIP_MAGIC) {
+                return Err(parse::gzip_error(name, "ticky-count"));
+            }
             let is_blank = line.iter().all(u8::is_ascii_whitespace);
             let kind = match kind {
                 Some(k) => k,
@@ -456,7 +495,7 @@ impl Reader<'_> {
                         if k > 0 {
                             lines.keep_byte_order_mark();
                         }
-                        let result = self.count_lines(&mut lines, name, Some(kind), year, &mut part);
+                        let result = self.count_lines(&mut lines, name, Some(kind), k == 0, year, &mut part);
                         let read = lines.lines_read();
                         (result, part, read)
                     })

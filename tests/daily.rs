@@ -224,7 +224,7 @@ fn missing_tools_are_named() {
     fs::copy(repo_root().join("scripts/daily.sh"), &script).unwrap();
     let out = run_as_cron(&script, &[&repo_root().join("tests/fixtures/syslog.log"), &wd.path("out")]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot find ticky-parse"), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot find ticky-count"), "{out:?}");
 }
 
 /// A real nginx serving `root` on a free port of 127.0.0.1, stopped on drop.

@@ -64,7 +64,7 @@ proptest! {
         let summary = parse::run(&ParseOptions { year: Some(2025) }, std::slice::from_ref(&log), &mut records).unwrap();
         let jsonl = wd.write("records.jsonl", &records).display().to_string();
         // Every file is split, however small, so that part boundaries fall anywhere.
-        let read = ReadOptions { year: Some(2025), threads, min_split: 0 };
+        let read = ReadOptions { year: Some(2025), threads, min_split: 0, ..ReadOptions::default() };
         for table in tables() {
             let table = std::slice::from_ref(&table);
             let mut expected = Vec::new();

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use lexopt::prelude::*;
 use ticky::cli;
-use ticky::count::{self, CountOptions, Pivot, ReadOptions};
+use ticky::count::{self, CountOptions, Format, Pivot, ReadOptions};
 use ticky::{input, Error, Result};
 
 const NAME: &str = "ticky-count";
@@ -36,6 +36,8 @@ Options:
                                 else all columns but a last one named count (a pivot table needs
                                 --by or --keys)
       --keys N                  with --merge: the number of key columns
+      --format NAME             what the inputs are: syslog, jsonl, or auto (the default: JSON
+                                Lines when the first non-blank byte is '{', else raw syslog)
       --year YYYY               year of RFC 3164 timestamps in raw logs (as ticky-parse --year)
       --threads N               threads for a regular file (default: every core)
       --summary-csv FILE        write the raw logs' summary as ticky-parse --summary-csv does
@@ -92,6 +94,11 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             }
             Long("and") => tables.push(std::mem::take(&mut table).finish()?),
             Long("year") => read.year = Some(cli::year_value(&mut args)?),
+            Long("format") => {
+                let value = cli::string_value(&mut args, "--format")?;
+                read.format = Format::from_name(&value)
+                    .ok_or_else(|| Error::usage(format!("--format: expected auto, syslog or jsonl, not {value:?}")))?;
+            }
             Long("threads") => {
                 let value = cli::string_value(&mut args, "--threads")?;
                 match value.parse::<usize>() {
