@@ -1,17 +1,11 @@
 //! What every tool shares on its command line and at its exit: the `main` wrapper that maps errors
-//! to messages and exit codes, `--help` and `--version`, and the buffered standard output.
+//! to messages and exit codes, `--help` and `--version`, and option values.
 
 use std::ffi::OsString;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use crate::error::{Error, Result};
-
-/// Output buffer size: large enough that a write system call moves a useful amount of data, and a
-/// quarter of a Linux pipe (64 KiB), so that the next tool in a pipeline can read one chunk while
-/// this one writes the next. With 64 KiB chunks each write filled the pipe and the two tools took
-/// turns: `ticky-parse | ticky-count` took 2.3 s on the benchmark instead of 1.3 s.
-pub const OUTPUT_BUFFER: usize = 16 * 1024;
 
 /// Runs a tool's `run` function and turns its result into the exit status of DESIGN.md: 0 on
 /// success or when the output pipe was closed by its reader, 1 on a runtime failure, 2 on a usage
@@ -39,27 +33,6 @@ pub fn print_help(text: &str) -> Result<()> {
 /// Prints `NAME X.Y.Z` on standard output.
 pub fn print_version(name: &str) -> Result<()> {
     print_help(&format!("{name} {}\n", env!("CARGO_PKG_VERSION")))
-}
-
-/// Standard output, locked and block-buffered. Callers must `flush()` it: an error during drop
-/// would be lost.
-pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {
-    BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock())
-}
-
-/// Passes a tool's output chunk on once it is at least the output buffer's size: the `BufWriter`
-/// then hands it to the system without copying it again.
-pub fn write_when_full(buf: &mut Vec<u8>, out: &mut (impl Write + ?Sized)) -> Result<()> {
-    if buf.len() >= OUTPUT_BUFFER {
-        out.write_all(buf).map_err(Error::output)?;
-        buf.clear();
-    }
-    Ok(())
-}
-
-/// Writes the last chunk of output and flushes: an error during drop would be lost.
-pub fn write_and_flush(buf: &[u8], out: &mut (impl Write + ?Sized)) -> Result<()> {
-    out.write_all(buf).and_then(|()| out.flush()).map_err(Error::output)
 }
 
 /// The value of an option as UTF-8 text, or a usage error that names the option.

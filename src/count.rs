@@ -1,9 +1,7 @@
 //! `ticky-count`: counts records per distinct key, optionally cross-tabulated by the values of one
-//! field, and merges partial counts exactly, so that counting parts and merging equals counting
-//! the whole.
+//! field, in one pass for several tables, from JSON Lines or from raw logs parsed in process, on
+//! every core for a regular file. (`--merge` is [`crate::merge`].)
 
-use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
@@ -11,11 +9,12 @@ use std::time::SystemTime;
 
 use bstr::ByteSlice;
 
-use crate::cli;
-use crate::csvio::{self, CsvReader, Row};
+use crate::counter::{push_key_field, write_counts, Counter};
+use crate::csvio::Row;
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::json::Fields;
+use crate::merge;
 use crate::output::OutputFile;
 use crate::parse::{self, Summary};
 use crate::record::{self, Key, Record, Year};
@@ -44,83 +43,6 @@ pub struct CountOptions {
     pub keys: Option<usize>,
     /// The file this table goes to; standard output when `None`.
     pub output: Option<String>,
-}
-
-/// Counts per key: each distinct key is stored once, with `width` counts.
-struct Counter {
-    width: usize,
-    index: HashMap<Box<[u8]>, usize>,
-    counts: Vec<u64>,
-}
-
-impl Counter {
-    fn new(width: usize) -> Counter {
-        Counter { width, index: HashMap::new(), counts: Vec::new() }
-    }
-
-    /// Adds `n` to column `col` of `key`. Only a new key allocates.
-    fn add(&mut self, key: &[u8], col: usize, n: u64) -> Result<()> {
-        let base = match self.index.get(key) {
-            Some(&base) => base,
-            None => {
-                let base = self.counts.len();
-                self.counts.resize(base + self.width, 0);
-                self.index.insert(key.into(), base);
-                base
-            }
-        };
-        let slot = &mut self.counts[base + col];
-        *slot = slot.checked_add(n).ok_or_else(|| Error::Failed("a count overflowed 64 bits".into()))?;
-        Ok(())
-    }
-
-    /// Adds every count of `other`, a counter of the same width.
-    fn absorb(&mut self, other: &Counter) -> Result<()> {
-        for (key, &base) in &other.index {
-            for (col, &n) in other.counts[base..base + other.width].iter().enumerate() {
-                if n > 0 {
-                    self.add(key, col, n)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Rows ordered by total count descending, then by key fields ascending (byte order).
-    fn sorted(&self) -> Vec<(KeyFields<'_>, &[u64])> {
-        let mut rows: Vec<(u64, KeyFields<'_>, &[u64])> = self
-            .index
-            .iter()
-            .map(|(key, &base)| {
-                let counts = &self.counts[base..base + self.width];
-                (counts.iter().sum(), decode_key(key), counts)
-            })
-            .collect();
-        rows.sort_unstable_by(|a, b| match b.0.cmp(&a.0) {
-            Ordering::Equal => a.1.cmp(&b.1),
-            other => other,
-        });
-        rows.into_iter().map(|(_, key, counts)| (key, counts)).collect()
-    }
-}
-
-/// The fields of one key, in `--by` order.
-type KeyFields<'a> = Vec<&'a [u8]>;
-
-/// Keys are the key fields, each prefixed with its length, so that any bytes may appear in them.
-fn push_key_field(key: &mut Vec<u8>, field: &[u8]) {
-    key.extend_from_slice(&(field.len() as u32).to_le_bytes());
-    key.extend_from_slice(field);
-}
-
-fn decode_key(mut key: &[u8]) -> KeyFields<'_> {
-    let mut fields = Vec::new();
-    while key.len() >= 4 {
-        let len = u32::from_le_bytes([key[0], key[1], key[2], key[3]]) as usize;
-        fields.push(&key[4..4 + len]);
-        key = &key[4 + len..];
-    }
-    fields
 }
 
 /// What one table counts: where its fields are among those read from each record.
@@ -296,7 +218,7 @@ pub fn run_with(
                 return Err(Error::usage("--merge sums counts already made: --pivot and --where do not apply"));
             }
             let mut file = open_outputs(tables)?.pop().flatten();
-            if let Some((header, counter)) = merge(opts, paths)? {
+            if let Some((header, counter)) = merge::merge(opts, paths)? {
                 write_table(&header, &counter, file.as_mut(), out)?;
                 file.map(OutputFile::commit).transpose()?;
             }
@@ -644,7 +566,7 @@ fn write_table(header: &Row, counter: &Counter, file: Option<&mut OutputFile>, o
 }
 
 /// The header row: `--header` if given (it must name every column), else the default.
-fn header_row(opts: &CountOptions, default: Vec<&[u8]>) -> Result<Row> {
+pub(crate) fn header_row(opts: &CountOptions, default: Vec<&[u8]>) -> Result<Row> {
     match &opts.header {
         Some(names) if names.len() != default.len() => Err(Error::usage(format!(
             "--header names {} column{} but the output has {}: {}",
@@ -656,106 +578,4 @@ fn header_row(opts: &CountOptions, default: Vec<&[u8]>) -> Result<Row> {
         Some(names) => Ok(Row::from_fields(names.iter().map(|s| s.as_bytes()))),
         None => Ok(Row::from_fields(default)),
     }
-}
-
-/// Sums the CSVs; `None` when no input had even a header.
-fn merge(opts: &CountOptions, paths: &[String]) -> Result<Option<(Row, Counter)>> {
-    let mut first: Option<(String, Row)> = None;
-    let mut counter = Counter::new(0);
-    let mut nkeys = 0;
-    let mut row = Row::default();
-    let mut key = Vec::new();
-    for path in paths {
-        let input = input::open(path)?;
-        let input_name = input.name.clone();
-        let mut reader = CsvReader::new(input.buffered(), &input_name);
-        let Some(_) = reader.read_row(&mut row)? else { continue };
-        match &first {
-            None => {
-                nkeys = match (opts.by.len(), opts.keys) {
-                    (0, Some(n)) => n,
-                    (0, None) if row.len() > 1 && !is_count_column(row.get(row.len() - 1)) => {
-                        let mut shown = Vec::new();
-                        csvio::write_row(&mut shown, row.iter());
-                        return Err(Error::usage(format!(
-                            "--merge: the header of {input_name} ({}) does not end in a count column, so its key \
-                             columns cannot be told (a --pivot table has several counts): give the key with --by \
-                             (--by {}) or --keys N",
-                            String::from_utf8_lossy(shown.trim_ascii_end()),
-                            String::from_utf8_lossy(row.get(0))
-                        )));
-                    }
-                    (0, None) => row.len().saturating_sub(1),
-                    (n, _) => n,
-                };
-                if nkeys == 0 || nkeys >= row.len() {
-                    return Err(Error::input(
-                        &input_name,
-                        1,
-                        format!(
-                            "the header has {} column{}: a count needs at least one key column and one count column",
-                            row.len(),
-                            if row.len() == 1 { "" } else { "s" }
-                        ),
-                    ));
-                }
-                counter = Counter::new(row.len() - nkeys);
-                first = Some((input_name.clone(), row.clone()));
-            }
-            Some((name, header)) if *header != row => {
-                return Err(Error::input(
-                    &input_name,
-                    1,
-                    format!(
-                        "header differs from the one in {name}: counts can only merge with counts of the same columns"
-                    ),
-                ));
-            }
-            Some(_) => {}
-        }
-        let width = nkeys + counter.width;
-        while let Some(number) = reader.read_row(&mut row)? {
-            csvio::check_width(&row, width, &input_name, number)?;
-            key.clear();
-            for field in row.iter().take(nkeys) {
-                push_key_field(&mut key, field);
-            }
-            for (col, field) in row.iter().skip(nkeys).enumerate() {
-                let n = parse_count(field).ok_or_else(|| {
-                    Error::input(
-                        &input_name,
-                        number,
-                        format!("count {:?} is not a whole number", String::from_utf8_lossy(field)),
-                    )
-                })?;
-                counter.add(&key, col, n)?;
-            }
-        }
-    }
-    let Some((_, input_header)) = first else {
-        return Ok(None);
-    };
-    Ok(Some((header_row(opts, input_header.iter().collect())?, counter)))
-}
-
-/// Whether a column is the count that ticky-count writes last (`count`, or `Count` as the daily
-/// report's header names it).
-fn is_count_column(name: &[u8]) -> bool {
-    name.eq_ignore_ascii_case(b"count")
-}
-
-fn parse_count(field: &[u8]) -> Option<u64> {
-    std::str::from_utf8(field).ok()?.parse().ok()
-}
-
-fn write_counts(header: &Row, counter: &Counter, out: &mut dyn Write) -> Result<()> {
-    let mut buf = Vec::with_capacity(64 * 1024);
-    csvio::write_row(&mut buf, header.iter());
-    for (key, counts) in counter.sorted() {
-        // Output is per distinct key, so formatting the numbers as strings costs nothing that matters.
-        let counts: Vec<String> = counts.iter().map(u64::to_string).collect();
-        csvio::write_row(&mut buf, key.iter().copied().chain(counts.iter().map(|c| c.as_bytes())));
-        cli::write_when_full(&mut buf, out)?;
-    }
-    cli::write_and_flush(&buf, out)
 }

@@ -4,10 +4,10 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Cursor, Seek, SeekFrom, Write};
 
-use crate::cli;
 use crate::csvio::{self, CsvReader, Row};
 use crate::error::{Error, Result};
 use crate::input;
+use crate::output;
 use crate::tmpfile;
 
 #[derive(Clone, Debug)]
@@ -142,14 +142,14 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
             }
         }
         page.extend_from_slice(b"</tr>\n");
-        cli::write_when_full(&mut page, out)?;
+        output::write_when_full(&mut page, out)?;
     }
     page.extend_from_slice(b"</tbody>\n</table>\n</div>\n");
     if row_count == 0 {
         page.extend_from_slice(b"<p class=\"empty\">No rows.</p>\n");
     }
     page.extend_from_slice(b"</main>\n</body>\n</html>\n");
-    cli::write_and_flush(&page, out)
+    output::write_and_flush(&page, out)
 }
 
 /// What the first pass learns of a column: a column is numeric when every non-empty cell is a

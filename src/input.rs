@@ -52,18 +52,6 @@ pub fn open(path: &str) -> Result<Input> {
     Ok(Input { name: path.to_string(), reader: Box::new(file), modified: meta.modified().ok() })
 }
 
-/// Whether `output` is an existing regular file that is also the input `path` (`-`: standard
-/// input). Writing `/dev/null` or a pipe that is also read loses nothing, so they are not the same.
-pub fn same_file(output: &str, path: &str) -> bool {
-    let Ok(out) = std::fs::metadata(output) else { return false };
-    let input = if path == "-" {
-        io::stdin().as_fd().try_clone_to_owned().ok().and_then(|fd| File::from(fd).metadata().ok())
-    } else {
-        std::fs::metadata(path).ok()
-    };
-    out.is_file() && input.is_some_and(|input| (input.dev(), input.ino()) == (out.dev(), out.ino()))
-}
-
 /// Opens every input before any is read, so that a missing file fails the run before any work.
 pub fn open_all(paths: &[String]) -> Result<Vec<Input>> {
     paths.iter().map(|p| open(p)).collect()

@@ -5,12 +5,14 @@
 
 pub mod cli;
 pub mod count;
+pub mod counter;
 pub mod csvio;
 pub mod error;
 pub mod gen;
 pub mod html;
 pub mod input;
 pub mod json;
+pub mod merge;
 pub mod output;
 pub mod parse;
 pub mod publish;

@@ -1,14 +1,43 @@
-//! Output files that change only when they are complete: written under a temporary name beside
-//! the file and renamed over it at the end, so bad input, a full disk or Ctrl-C half way leave the
+//! Where the tools' output goes: standard output, block-buffered in chunks sized for pipes, and
+//! output files that change only when they are complete: written under a temporary name beside the
+//! file and renamed over it at the end, so bad input, a full disk or Ctrl-C half way leave the
 //! previous file whole (a running total kept with `ticky-count --merge -o total.csv` is never lost).
 
 use std::fs::{self, File, Permissions};
+use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
 use crate::error::{Error, Result};
+
+/// Output buffer size: large enough that a write system call moves a useful amount of data, and a
+/// quarter of a Linux pipe (64 KiB), so that the next tool in a pipeline can read one chunk while
+/// this one writes the next. With 64 KiB chunks each write filled the pipe and the two tools took
+/// turns: `ticky-parse | ticky-count` took 2.3 s on the benchmark instead of 1.3 s.
+pub const OUTPUT_BUFFER: usize = 16 * 1024;
+
+/// Standard output, locked and block-buffered. Callers must `flush()` it: an error during drop
+/// would be lost.
+pub fn stdout() -> BufWriter<io::StdoutLock<'static>> {
+    BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock())
+}
+
+/// Passes a tool's output chunk on once it is at least the output buffer's size: the `BufWriter`
+/// then hands it to the system without copying it again.
+pub fn write_when_full(buf: &mut Vec<u8>, out: &mut (impl Write + ?Sized)) -> Result<()> {
+    if buf.len() >= OUTPUT_BUFFER {
+        out.write_all(buf).map_err(Error::output)?;
+        buf.clear();
+    }
+    Ok(())
+}
+
+/// Writes the last chunk of output and flushes: an error during drop would be lost.
+pub fn write_and_flush(buf: &[u8], out: &mut (impl Write + ?Sized)) -> Result<()> {
+    out.write_all(buf).and_then(|()| out.flush()).map_err(Error::output)
+}
 
 /// A file being written; [`OutputFile::commit`] puts it in place.
 pub struct OutputFile {

@@ -5,9 +5,9 @@ use std::fmt;
 use std::io::{Read, Write};
 use std::time::SystemTime;
 
-use crate::cli;
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
+use crate::output;
 use crate::record::{self, Understanding, Year};
 use crate::time::{self, YearGuess};
 
@@ -130,7 +130,7 @@ impl fmt::Display for Summary {
 /// Parses every input in turn into `out`. Records carry a `file` key when there are several inputs.
 pub fn run(opts: &ParseOptions, paths: &[String], out: &mut impl Write) -> Result<Summary> {
     let mut summary = Summary { several_files: paths.len() > 1, ..Summary::default() };
-    let mut buf = Vec::with_capacity(2 * cli::OUTPUT_BUFFER);
+    let mut buf = Vec::with_capacity(2 * output::OUTPUT_BUFFER);
     for path in paths {
         let input = input::open(path)?;
         let mut year = match opts.year {
@@ -167,7 +167,7 @@ fn parse_stream(
     // Before each read of the input (every 256 KiB of a file, or whenever a pipe runs dry) the
     // records so far go out, so `tail -F log | ticky-parse` shows each line as it comes.
     while let Some((number, line)) = lines.next_line_or_wait(|| {
-        cli::write_and_flush(buf, out)?;
+        output::write_and_flush(buf, out)?;
         buf.clear();
         Ok(())
     })? {
@@ -177,7 +177,7 @@ fn parse_stream(
         let understood = record::write_record(buf, file, number, line, year);
         buf.push(b'\n');
         summary.add_line(name, number, understood);
-        cli::write_when_full(buf, out)?;
+        output::write_when_full(buf, out)?;
     }
     out.write_all(buf).map_err(Error::output)?;
     buf.clear();

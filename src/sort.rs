@@ -3,16 +3,17 @@
 //! bounded memory: what does not fit the buffer goes to a temporary file in sorted runs, which are
 //! merged at the end, as sort(1) does.
 
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
+use std::collections::binary_heap::{BinaryHeap, PeekMut};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 
-use crate::cli;
 use crate::csvio::{self, Row};
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::json::Fields;
+use crate::output;
 use crate::record;
 use crate::tmpfile;
 
@@ -99,7 +100,7 @@ pub fn run(keys: &[SortKey], buffer: usize, paths: &[String], out: &mut impl Wri
         inputs.push(input::open(path)?);
     }
     let mut sorter = Sorter::new(keys, buffer);
-    let mut buf = Vec::with_capacity(2 * cli::OUTPUT_BUFFER);
+    let mut buf = Vec::with_capacity(2 * output::OUTPUT_BUFFER);
     if json {
         sort_json(&mut sorter, inputs)?;
     } else {
@@ -107,7 +108,7 @@ pub fn run(keys: &[SortKey], buffer: usize, paths: &[String], out: &mut impl Wri
         csvio::write_row(&mut buf, header.iter());
     }
     sorter.finish(&mut buf, out)?;
-    cli::write_and_flush(&buf, out)
+    output::write_and_flush(&buf, out)
 }
 
 /// Hands every CSV row to the sorter; returns the header.
@@ -360,7 +361,7 @@ impl<'k> Sorter<'k> {
         if self.spill.is_none() {
             for i in self.order() {
                 buf.extend_from_slice(self.batch.record(i));
-                cli::write_when_full(buf, out)?;
+                output::write_when_full(buf, out)?;
             }
             return Ok(());
         }
@@ -380,7 +381,7 @@ impl<'k> Sorter<'k> {
         }
         merge(keys, &spill.file, &spill.runs, |head| {
             buf.extend_from_slice(head.record(0));
-            cli::write_when_full(buf, out)
+            output::write_when_full(buf, out)
         })
     }
 }
@@ -405,47 +406,51 @@ fn merge(keys: &[SortKey], file: &File, runs: &[(u64, u64)], mut emit: impl FnMu
         .iter()
         .map(|&(start, end)| BufReader::with_capacity(RUN_READ_BUFFER, Segment { file, at: start, end }))
         .collect();
-    let mut heads: Vec<Batch> = runs.iter().map(|_| Batch::new(keys.len())).collect();
-    // A binary heap of run numbers, the run with the least head on top.
-    let mut heap = Vec::with_capacity(runs.len());
-    for (r, head) in heads.iter_mut().enumerate() {
-        if head.read_from(&mut readers[r]).map_err(tmpfile::read_error)? {
-            heap.push(r);
+    // The head record of each run, the least on top; a tie goes to the earlier run.
+    let mut heap = BinaryHeap::with_capacity(runs.len());
+    for (run, reader) in readers.iter_mut().enumerate() {
+        let mut batch = Batch::new(keys.len());
+        if batch.read_from(reader).map_err(tmpfile::read_error)? {
+            heap.push(Reverse(Head { batch, run, keys }));
         }
     }
-    let order = |heads: &[Batch], a: usize, b: usize| heads[a].compare(0, &heads[b], 0, keys).then(a.cmp(&b));
-    let less = |heads: &[Batch], a: usize, b: usize| order(heads, a, b).is_lt();
-    // A sorted list is a heap.
-    heap.sort_by(|&a, &b| order(&heads, a, b));
-    while let Some(&top) = heap.first() {
-        emit(&heads[top])?;
-        if !heads[top].read_from(&mut readers[top]).map_err(tmpfile::read_error)? {
-            let last = heap.pop().expect("not empty");
-            if heap.is_empty() {
-                break;
-            }
-            heap[0] = last;
+    while let Some(mut top) = heap.peek_mut() {
+        emit(&top.0.batch)?;
+        let run = top.0.run;
+        if !top.0.batch.read_from(&mut readers[run]).map_err(tmpfile::read_error)? {
+            PeekMut::pop(top);
         }
-        // Sift the new top down to its place.
-        let mut i = 0;
-        loop {
-            let (l, r) = (2 * i + 1, 2 * i + 2);
-            let mut least = i;
-            if l < heap.len() && less(&heads, heap[l], heap[least]) {
-                least = l;
-            }
-            if r < heap.len() && less(&heads, heap[r], heap[least]) {
-                least = r;
-            }
-            if least == i {
-                break;
-            }
-            heap.swap(i, least);
-            i = least;
-        }
+        // Dropping `top` sifts the run's next record down to its place.
     }
     Ok(())
 }
+
+/// The next record of one run, ordered by the sort keys, then by run: the merge stays stable.
+struct Head<'k> {
+    batch: Batch,
+    run: usize,
+    keys: &'k [SortKey],
+}
+
+impl Ord for Head<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.batch.compare(0, &other.batch, 0, self.keys).then(self.run.cmp(&other.run))
+    }
+}
+
+impl PartialOrd for Head<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Head<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Head<'_> {}
 
 /// One run of the temporary file, read from its own position, so that all runs can be read at once
 /// through one file descriptor.

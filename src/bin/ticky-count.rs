@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
-use ticky::cli;
 use ticky::count::{self, CountOptions, Format, Pivot, ReadOptions};
+use ticky::{cli, output};
 use ticky::{input, Error, Result};
 
 const NAME: &str = "ticky-count";
@@ -114,7 +114,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         }
     }
     tables.push(table.finish()?);
-    let outcome = count::run_with(&tables, &read, &input::names_or_stdin(paths), &mut cli::stdout())?;
+    let outcome = count::run_with(&tables, &read, &input::names_or_stdin(paths), &mut output::stdout())?;
     for warning in outcome.warnings {
         eprintln!("{NAME}: warning: {warning}");
     }

@@ -3,8 +3,8 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
-use ticky::cli;
 use ticky::gen::{self, GenOptions};
+use ticky::{cli, output};
 use ticky::{Error, Result};
 
 const NAME: &str = "ticky-gen";
@@ -54,7 +54,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             _ => return Err(arg.unexpected().into()),
         }
     }
-    let mut out = cli::stdout();
+    let mut out = output::stdout();
     let truth = gen::generate(&opts, &mut out).map_err(Error::output)?;
     if let Some(path) = truth_path {
         let file = File::create(&path).map_err(|e| Error::io(format!("cannot create {path}"), e))?;

@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
-use ticky::cli;
 use ticky::html::{self, HtmlOptions};
+use ticky::{cli, output};
 use ticky::{input, Result};
 
 const NAME: &str = "ticky-html";
@@ -44,5 +44,5 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             _ => return Err(arg.unexpected().into()),
         }
     }
-    html::run(&opts, &input::names_or_stdin(paths), &mut cli::stdout())
+    html::run(&opts, &input::names_or_stdin(paths), &mut output::stdout())
 }

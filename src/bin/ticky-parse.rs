@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
-use ticky::cli;
 use ticky::parse::{self, ParseOptions};
+use ticky::{cli, output};
 use ticky::{input, Error, Result};
 
 const NAME: &str = "ticky-parse";
@@ -58,7 +58,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             _ => return Err(arg.unexpected().into()),
         }
     }
-    let mut out = cli::stdout();
+    let mut out = output::stdout();
     let summary = parse::run(&opts, &input::names_or_stdin(paths), &mut out)?;
     if summary.not_understood() > 0 || always_summarise {
         eprintln!("{NAME}: {summary}");

@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
-use ticky::cli;
 use ticky::sort::{self, SortKey};
+use ticky::{cli, output};
 use ticky::{input, Error, Result};
 
 const NAME: &str = "ticky-sort";
@@ -55,7 +55,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             _ => return Err(arg.unexpected().into()),
         }
     }
-    sort::run(&keys, buffer, &input::names_or_stdin(paths), &mut cli::stdout())
+    sort::run(&keys, buffer, &input::names_or_stdin(paths), &mut output::stdout())
 }
 
 /// `65536`, `64K`, `8M`, `1G` (powers of 1024); at least one byte.

@@ -1,0 +1,98 @@
+//! `ticky-count --merge`: sums tables that ticky-count wrote, by key, so that counting parts and
+//! merging them equals counting the whole.
+
+use crate::count::{header_row, CountOptions};
+use crate::counter::{push_key_field, Counter};
+use crate::csvio::{self, CsvReader, Row};
+use crate::error::{Error, Result};
+use crate::input;
+
+/// Sums the CSVs; `None` when no input had even a header.
+pub fn merge(opts: &CountOptions, paths: &[String]) -> Result<Option<(Row, Counter)>> {
+    let mut first: Option<(String, Row)> = None;
+    let mut counter = Counter::new(0);
+    let mut nkeys = 0;
+    let mut row = Row::default();
+    let mut key = Vec::new();
+    for path in paths {
+        let input = input::open(path)?;
+        let input_name = input.name.clone();
+        let mut reader = CsvReader::new(input.buffered(), &input_name);
+        let Some(_) = reader.read_row(&mut row)? else { continue };
+        match &first {
+            None => {
+                nkeys = match (opts.by.len(), opts.keys) {
+                    (0, Some(n)) => n,
+                    (0, None) if row.len() > 1 && !is_count_column(row.get(row.len() - 1)) => {
+                        let mut shown = Vec::new();
+                        csvio::write_row(&mut shown, row.iter());
+                        return Err(Error::usage(format!(
+                            "--merge: the header of {input_name} ({}) does not end in a count column, so its key \
+                             columns cannot be told (a --pivot table has several counts): give the key with --by \
+                             (--by {}) or --keys N",
+                            String::from_utf8_lossy(shown.trim_ascii_end()),
+                            String::from_utf8_lossy(row.get(0))
+                        )));
+                    }
+                    (0, None) => row.len().saturating_sub(1),
+                    (n, _) => n,
+                };
+                if nkeys == 0 || nkeys >= row.len() {
+                    return Err(Error::input(
+                        &input_name,
+                        1,
+                        format!(
+                            "the header has {} column{}: a count needs at least one key column and one count column",
+                            row.len(),
+                            if row.len() == 1 { "" } else { "s" }
+                        ),
+                    ));
+                }
+                counter = Counter::new(row.len() - nkeys);
+                first = Some((input_name.clone(), row.clone()));
+            }
+            Some((name, header)) if *header != row => {
+                return Err(Error::input(
+                    &input_name,
+                    1,
+                    format!(
+                        "header differs from the one in {name}: counts can only merge with counts of the same columns"
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+        let width = nkeys + counter.width;
+        while let Some(number) = reader.read_row(&mut row)? {
+            csvio::check_width(&row, width, &input_name, number)?;
+            key.clear();
+            for field in row.iter().take(nkeys) {
+                push_key_field(&mut key, field);
+            }
+            for (col, field) in row.iter().skip(nkeys).enumerate() {
+                let n = parse_count(field).ok_or_else(|| {
+                    Error::input(
+                        &input_name,
+                        number,
+                        format!("count {:?} is not a whole number", String::from_utf8_lossy(field)),
+                    )
+                })?;
+                counter.add(&key, col, n)?;
+            }
+        }
+    }
+    let Some((_, input_header)) = first else {
+        return Ok(None);
+    };
+    Ok(Some((header_row(opts, input_header.iter().collect())?, counter)))
+}
+
+/// Whether a column is the count that ticky-count writes last (`count`, or `Count` as the daily
+/// report's header names it).
+fn is_count_column(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"count")
+}
+
+fn parse_count(field: &[u8]) -> Option<u64> {
+    std::str::from_utf8(field).ok()?.parse().ok()
+}
