@@ -5,8 +5,6 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
-use std::os::fd::AsFd;
-use std::os::unix::fs::MetadataExt;
 use std::time::SystemTime;
 
 use bstr::ByteSlice;
