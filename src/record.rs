@@ -58,8 +58,6 @@ pub struct Record<'a> {
     pub header: Option<Header<'a>>,
     pub payload: Option<Payload<'a>>,
     pub understood: Understanding,
-    /// How the line's text is written: as it is, or escaped.
-    text: Text,
 }
 
 /// A key of ticky-parse's records ([`KEYS`]), for looking values up without names.
@@ -104,16 +102,8 @@ impl Key {
 impl<'a> Record<'a> {
     pub fn parse(line: &'a [u8], year: &Year) -> Record<'a> {
         let Some(header) = syslog::parse_header(line).filter(|h| year.allows(&h.time)) else {
-            return Record {
-                line,
-                header: None,
-                payload: None,
-                understood: Understanding::NoHeader,
-                text: Text::Escape,
-            };
+            return Record { line, header: None, payload: None, understood: Understanding::NoHeader };
         };
-        // Most lines need no escape anywhere; then every field, a piece of the line, is copied as is.
-        let text = if scan::is_clean(line) { Text::Clean } else { Text::Escape };
         let (payload, understood) = if header.program == Some(b"ticky") {
             match syslog::parse_payload(header.message) {
                 Ok(payload) => (Some(payload), Understanding::TickyEvent),
@@ -123,7 +113,7 @@ impl<'a> Record<'a> {
         } else {
             (None, Understanding::Full)
         };
-        Record { line, header: Some(header), payload, understood, text }
+        Record { line, header: Some(header), payload, understood }
     }
 
     /// Appends the JSON record (without a newline) to `out`: `file` first when given, then `line`.
@@ -142,9 +132,12 @@ impl<'a> Record<'a> {
                 write_str(out, self.line);
             }
             Some(header) => {
-                write_header(out, header, year, self.text);
+                // Most lines need no escape anywhere; then every field, a piece of the line, is
+                // copied as is.
+                let text = if scan::is_clean(self.line) { Text::Clean } else { Text::Escape };
+                write_header(out, header, year, text);
                 if let Some(payload) = &self.payload {
-                    write_payload(out, payload, self.text);
+                    write_payload(out, payload, text);
                 }
             }
         }
@@ -156,9 +149,13 @@ impl<'a> Record<'a> {
     /// such key.
     pub fn value(&self, key: Key, file: Option<&str>, line_number: u64, year: &mut Year, out: &mut Vec<u8>) -> bool {
         out.clear();
-        let text = |out: &mut Vec<u8>, s: &[u8]| match self.text {
-            Text::Clean => out.extend_from_slice(s),
-            Text::Escape => push_lossy(out, s),
+        // Decoded, an escape is the byte it stands for: only invalid UTF-8 changes.
+        let text = |out: &mut Vec<u8>, s: &[u8]| {
+            if s.is_ascii() {
+                out.extend_from_slice(s)
+            } else {
+                push_lossy(out, s)
+            }
         };
         let (h, p) = (self.header.as_ref(), self.payload.as_ref());
         match key {
