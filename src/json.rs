@@ -6,8 +6,7 @@
 //! allocated per line. (serde_json, which this replaced, read the records at a third of the speed, most of
 //! it spent on the fields nobody asked for.)
 
-use crate::record::{special_bytes, word_at};
-use crate::scan;
+use crate::scan::{self, special_bytes, word_at};
 
 /// Deeper nesting than this is refused rather than followed.
 const MAX_DEPTH: usize = 128;

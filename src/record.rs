@@ -1,7 +1,7 @@
 //! The JSON record of `ticky-parse`: one object per input line, keys in the order DESIGN.md lists
 //! them, written straight into a reused byte buffer.
 
-use crate::scan;
+use crate::scan::{self, special_bytes, word_at};
 use crate::syslog::{self, Header, Payload, PayloadProblem, Timestamp};
 use crate::time::{self, BsdTime, YearGuess};
 
@@ -399,34 +399,6 @@ fn escape_valid(out: &mut Vec<u8>, s: &[u8]) {
         start = i;
     }
     out.extend_from_slice(&s[start..]);
-}
-
-/// The bytes of `s` from `at` on, eight at a time: a little-endian word, padded past the end with
-/// quotes, which [`special_bytes`] marks, so that a scan always stops at the end.
-#[inline]
-pub(crate) fn word_at(s: &[u8], at: usize) -> u64 {
-    match s.get(at..at + 8) {
-        Some(w) => u64::from_le_bytes(w.try_into().unwrap()),
-        None => {
-            let mut w = [b'"'; 8];
-            let rest = s.get(at..).unwrap_or_default();
-            w[..rest.len()].copy_from_slice(rest);
-            u64::from_le_bytes(w)
-        }
-    }
-}
-
-/// Marks (with its high bit) each byte of a word that is a control character, `"` or `\\`. Bit
-/// tricks from "Bit Twiddling Hacks": a byte is zero after XOR with the one sought; a byte below
-/// 0x20 borrows when 0x20 is subtracted. A borrow can only spill upwards, so the lowest mark is
-/// always exact: `trailing_zeros() / 8` is the index of the first such byte.
-#[inline]
-pub(crate) fn special_bytes(w: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero_of = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    zero_of(w ^ (ONES * u64::from(b'"'))) | zero_of(w ^ (ONES * u64::from(b'\\'))) | below_space
 }
 
 #[cfg(test)]

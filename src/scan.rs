@@ -1,6 +1,7 @@
-//! Finding the bytes that matter in JSON text, sixteen at a time: quotes, backslashes, control
-//! characters and bytes above 0x7f. `ticky-parse` asks whether a line needs any escaping at all;
-//! `ticky-count` asks where the quotes of a record are.
+//! Finding the bytes that matter in JSON text: sixteen at a time with SSE2 (quotes, backslashes,
+//! control characters and bytes above 0x7f), or eight at a time in a word where no vector unit
+//! helps. `ticky-parse` asks whether a line needs any escaping at all and where the next byte to
+//! escape is; `ticky-count` asks where the quotes of a record are.
 
 /// Bytes of a block of up to 64, one bit per byte, the first byte in the lowest bit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -76,6 +77,34 @@ fn marks16(b: &[u8; 16]) -> (u16, u16, u16) {
         high |= u16::from(c > 0x7f) << k;
     }
     (quote, bad, high)
+}
+
+/// The bytes of `s` from `at` on, eight at a time: a little-endian word, padded past the end with
+/// quotes, which [`special_bytes`] marks, so that a scan always stops at the end.
+#[inline]
+pub fn word_at(s: &[u8], at: usize) -> u64 {
+    match s.get(at..at + 8) {
+        Some(w) => u64::from_le_bytes(w.try_into().unwrap()),
+        None => {
+            let mut w = [b'"'; 8];
+            let rest = s.get(at..).unwrap_or_default();
+            w[..rest.len()].copy_from_slice(rest);
+            u64::from_le_bytes(w)
+        }
+    }
+}
+
+/// Marks (with its high bit) each byte of a word that is a control character, `"` or `\\`. Bit
+/// tricks from "Bit Twiddling Hacks": a byte is zero after XOR with the one sought; a byte below
+/// 0x20 borrows when 0x20 is subtracted. A borrow can only spill upwards, so the lowest mark is
+/// always exact: `trailing_zeros() / 8` is the index of the first such byte.
+#[inline]
+pub fn special_bytes(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_of = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    zero_of(w ^ (ONES * u64::from(b'"'))) | zero_of(w ^ (ONES * u64::from(b'\\'))) | below_space
 }
 
 #[cfg(test)]
