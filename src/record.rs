@@ -7,8 +7,10 @@ use crate::time::{self, BsdTime, YearGuess};
 
 /// Every key a record can have, in the order records have them (`file` only when several inputs
 /// were parsed).
-pub const KEYS: [&str; 13] =
-    ["file", "line", "time", "host", "program", "pid", "message", "level", "info", "error", "ticket", "user", "raw"];
+pub const KEYS: [&str; 15] = [
+    "file", "line", "time", "host", "program", "pid", "facility", "severity", "message", "level", "info", "error",
+    "ticket", "user", "raw",
+];
 
 /// Whether `name` is one of the [`KEYS`]: a field that may be absent from every record of a day (no
 /// errors, no `error`) without being a typo.
@@ -69,6 +71,8 @@ pub enum Key {
     Host,
     Program,
     Pid,
+    Facility,
+    Severity,
     Message,
     Level,
     Info,
@@ -80,22 +84,24 @@ pub enum Key {
 
 impl Key {
     pub fn from_name(name: &[u8]) -> Option<Key> {
-        const ALL: [Key; 13] = [
-            Key::File,
-            Key::Line,
-            Key::Time,
-            Key::Host,
-            Key::Program,
-            Key::Pid,
-            Key::Message,
-            Key::Level,
-            Key::Info,
-            Key::Error,
-            Key::Ticket,
-            Key::User,
-            Key::Raw,
-        ];
-        KEYS.iter().position(|k| k.as_bytes() == name).map(|i| ALL[i])
+        Some(match name {
+            b"file" => Key::File,
+            b"line" => Key::Line,
+            b"time" => Key::Time,
+            b"host" => Key::Host,
+            b"program" => Key::Program,
+            b"pid" => Key::Pid,
+            b"facility" => Key::Facility,
+            b"severity" => Key::Severity,
+            b"message" => Key::Message,
+            b"level" => Key::Level,
+            b"info" => Key::Info,
+            b"error" => Key::Error,
+            b"ticket" => Key::Ticket,
+            b"user" => Key::User,
+            b"raw" => Key::Raw,
+            _ => return None,
+        })
     }
 }
 
@@ -170,7 +176,7 @@ impl<'a> Record<'a> {
             },
             Key::Time => match h.map(|h| h.time) {
                 Some(Timestamp::Bsd(t)) => write_bsd_time(out, &t, year),
-                Some(Timestamp::Iso(t)) => text(out, t),
+                Some(Timestamp::Iso(t)) => write_iso_time(out, t),
                 Some(Timestamp::Unknown) | None => return false,
             },
             Key::Host | Key::Program => match h.and_then(|h| if key == Key::Host { h.host } else { h.program }) {
@@ -179,6 +185,14 @@ impl<'a> Record<'a> {
             },
             Key::Pid => match h.and_then(|h| h.pid) {
                 Some(pid) => write_u64(out, pid),
+                None => return false,
+            },
+            Key::Facility => match h.and_then(|h| h.facility) {
+                Some(f) => out.extend_from_slice(syslog::FACILITIES[usize::from(f)].as_bytes()),
+                None => return false,
+            },
+            Key::Severity => match h.and_then(|h| h.severity) {
+                Some(s) => out.extend_from_slice(syslog::SEVERITIES[usize::from(s)].as_bytes()),
                 None => return false,
             },
             Key::Message => match h {
@@ -258,6 +272,18 @@ fn write_bsd_time(out: &mut Vec<u8>, t: &BsdTime, year: &mut Year) {
     out.extend_from_slice(&[b'0' + t.second / 10, b'0' + t.second % 10]);
 }
 
+/// An RFC 3339 time as written, with the colon put back into an offset written without one.
+fn write_iso_time(out: &mut Vec<u8>, t: &[u8]) {
+    match time::offset_without_colon(t) {
+        Some(at) => {
+            out.extend_from_slice(&t[..at]);
+            out.push(b':');
+            out.extend_from_slice(&t[at..]);
+        }
+        None => out.extend_from_slice(t),
+    }
+}
+
 /// How the text of a line's fields is written.
 #[derive(Clone, Copy)]
 enum Text {
@@ -290,8 +316,10 @@ fn write_header(out: &mut Vec<u8>, h: &Header<'_>, year: &mut Year, text: Text) 
             out.push(b'"');
         }
         Timestamp::Iso(t) => {
-            out.extend_from_slice(b",\"time\":");
-            text.write(out, t);
+            // Checked by the header's parser: ASCII digits and punctuation only.
+            out.extend_from_slice(b",\"time\":\"");
+            write_iso_time(out, t);
+            out.push(b'"');
         }
         Timestamp::Unknown => {}
     }
@@ -304,6 +332,16 @@ fn write_header(out: &mut Vec<u8>, h: &Header<'_>, year: &mut Year, text: Text) 
     if let Some(pid) = h.pid {
         out.extend_from_slice(b",\"pid\":");
         write_u64(out, pid);
+    }
+    if let Some(f) = h.facility {
+        out.extend_from_slice(b",\"facility\":\"");
+        out.extend_from_slice(syslog::FACILITIES[usize::from(f)].as_bytes());
+        out.push(b'"');
+    }
+    if let Some(s) = h.severity {
+        out.extend_from_slice(b",\"severity\":\"");
+        out.extend_from_slice(syslog::SEVERITIES[usize::from(s)].as_bytes());
+        out.push(b'"');
     }
     out.extend_from_slice(b",\"message\":");
     text.write(out, h.message);
@@ -409,6 +447,19 @@ mod tests {
         let mut out = Vec::new();
         let u = write_record(&mut out, None, 7, line, &mut Year::Fixed(2025));
         (String::from_utf8(out).unwrap(), u)
+    }
+
+    #[test]
+    fn priority_names_and_rfc3339_offsets() {
+        let (json, _) = record(b"<38> Mar  7 01:02:03 h sshd[5]: Accepted");
+        assert_eq!(
+            json,
+            r#"{"line":7,"time":"2025-03-07T01:02:03","host":"h","program":"sshd","pid":5,"facility":"auth","severity":"info","message":"Accepted"}"#
+        );
+        let (json, _) = record(b"2024-03-01T10:00:00.5-0130 h p: m");
+        assert!(json.contains(r#""time":"2024-03-01T10:00:00.5-01:30""#), "{json}");
+        let (json, _) = record(b"Jan 18 00:11:22 router daemon.err dnsmasq[1]: x");
+        assert!(json.contains(r#""facility":"daemon","severity":"err","message":"x""#), "{json}");
     }
 
     #[test]

@@ -24,17 +24,54 @@ pub struct Header<'a> {
     pub host: Option<&'a [u8]>,
     pub program: Option<&'a [u8]>,
     pub pid: Option<u64>,
+    /// From `<PRI>` (PRI / 8), or from BusyBox's `daemon.info` word: see [`FACILITIES`].
+    pub facility: Option<u8>,
+    /// From `<PRI>` (PRI % 8), or BusyBox's word: see [`SEVERITIES`].
+    pub severity: Option<u8>,
     pub message: &'a [u8],
 }
+
+/// syslog(3)'s facility names, by number; 16 to 23 are `local0` to `local7`.
+pub const FACILITIES: [&str; 24] = [
+    "kern",
+    "user",
+    "mail",
+    "daemon",
+    "auth",
+    "syslog",
+    "lpr",
+    "news",
+    "uucp",
+    "cron",
+    "authpriv",
+    "ftp",
+    "ntp",
+    "security",
+    "console",
+    "solaris-cron",
+    "local0",
+    "local1",
+    "local2",
+    "local3",
+    "local4",
+    "local5",
+    "local6",
+    "local7",
+];
+
+/// syslog(3)'s severity names, by number.
+pub const SEVERITIES: [&str; 8] = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
 
 /// Parses the header of a syslog line, or returns `None` when the line has none that is recognised.
 pub fn parse_header(line: &[u8]) -> Option<Header<'_>> {
     let (pri, rest) = strip_pri(line)?;
-    if pri {
+    if pri.is_some() {
         if let Some(rest) = rest.strip_prefix(b"1 ") {
-            return parse_rfc5424(rest);
+            return parse_rfc5424(rest, pri);
         }
     }
+    // rsyslog accepts a space between `<PRI>` and the time (`<38> Mar  7 …`).
+    let rest = if pri.is_some() { rest.strip_prefix(b" ").unwrap_or(rest) } else { rest };
     let (time, rest) = if rest.first().is_some_and(u8::is_ascii_digit) {
         let (token, rest) = split_word(rest);
         if !time::is_rfc3339(token) {
@@ -45,44 +82,77 @@ pub fn parse_header(line: &[u8]) -> Option<Header<'_>> {
         let (t, rest) = parse_bsd_time(rest)?;
         (Timestamp::Bsd(t), rest)
     };
-    let (host, rest) = split_word(rest);
-    if host.is_empty() {
+    let (facility, severity) = match pri {
+        Some(pri) => (Some((pri / 8) as u8), Some((pri % 8) as u8)),
+        None => (None, None),
+    };
+    let (word, after) = split_word(rest);
+    if word.is_empty() {
         return None;
     }
-    let (program, pid, message) = parse_tag(rest);
-    Some(Header { time, host: Some(host), program, pid, message })
+    // An RFC 3164 HOSTNAME has no `:`; a first word that ends in one is the tag of a line without
+    // a host (`haproxy[73411]: …`, `mymachine: …`, BusyBox `syslogd -S`).
+    let (host, rest) = if word.ends_with(b":") { (None, rest) } else { (Some(word), after) };
+    let (mut program, mut pid, mut message) = parse_tag(rest);
+    let (mut facility, mut severity) = (facility, severity);
+    // BusyBox syslogd writes `facility.priority` after the host: `router daemon.info dnsmasq[1]: …`.
+    // Its word ends at a space, so the tag was not found, or was taken for a name with spaces.
+    if host.is_some() && program.map_or(true, |p| p.contains(&b' ')) {
+        if let Some((f, s, rest)) = busybox_priority(rest) {
+            (program, pid, message) = parse_tag(rest);
+            (facility, severity) = (Some(f), Some(s));
+        }
+    }
+    Some(Header { time, host, program, pid, facility, severity, message })
 }
 
-/// Strips an optional `<PRI>` (0–191). Returns whether one was there; `None` when a `<` starts
-/// something that is not a valid PRI.
-fn strip_pri(line: &[u8]) -> Option<(bool, &[u8])> {
+/// A leading `facility.severity` word of syslog(3) names (`daemon.info`, `local0.err`), and what
+/// follows it.
+fn busybox_priority(b: &[u8]) -> Option<(u8, u8, &[u8])> {
+    let (word, rest) = split_word(b);
+    let dot = word.find_byte(b'.')?;
+    let facility = FACILITIES.iter().position(|f| f.as_bytes() == &word[..dot])?;
+    let severity = match &word[dot + 1..] {
+        b"panic" => 0,
+        b"error" => 3,
+        b"warn" => 4,
+        s => SEVERITIES.iter().position(|n| n.as_bytes() == s)?,
+    };
+    Some((facility as u8, severity as u8, rest))
+}
+
+/// Strips an optional `<PRI>` (0–191) and returns its value; `None` when a `<` starts something that
+/// is not a valid PRI.
+fn strip_pri(line: &[u8]) -> Option<(Option<u32>, &[u8])> {
     let Some(rest) = line.strip_prefix(b"<") else {
-        return Some((false, line));
+        return Some((None, line));
     };
     let digits = rest.iter().take(4).take_while(|c| c.is_ascii_digit()).count();
     if !(1..=3).contains(&digits) || rest.get(digits) != Some(&b'>') {
         return None;
     }
     let pri: u32 = rest[..digits].iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'));
-    (pri <= 191).then_some((true, &rest[digits + 1..]))
+    (pri <= 191).then_some((Some(pri), &rest[digits + 1..]))
 }
 
-/// `Mmm dd hh:mm:ss ` with the day space-padded (`Jan  1`) or zero-padded (`Jan 01`).
+/// `Mmm dd hh:mm:ss ` with the day space-padded (`Jan  1`), zero-padded (`Jan 01`) or, as some
+/// daemons write whole files, one digit after one space (`Nov 9`); the month in any case (`AUG`).
 fn parse_bsd_time(b: &[u8]) -> Option<(BsdTime, &[u8])> {
-    if b.len() < 16 || b[3] != b' ' || b[6] != b' ' || b[15] != b' ' {
+    if b.len() < 15 || b[3] != b' ' {
         return None;
     }
     let month = time::month_number(&b[..3])?;
-    let day = match (b[4], b[5]) {
-        (b' ' | b'0', d @ b'1'..=b'9') => d - b'0',
-        (t @ b'1'..=b'3', d @ b'0'..=b'9') => (t - b'0') * 10 + (d - b'0'),
+    let (day, b) = match (b[4], b[5]) {
+        (d @ b'1'..=b'9', b' ') => (d - b'0', &b[6..]),
+        (b' ' | b'0', d @ b'1'..=b'9') if b.len() >= 16 && b[6] == b' ' => (d - b'0', &b[7..]),
+        (t @ b'1'..=b'3', d @ b'0'..=b'9') if b.len() >= 16 && b[6] == b' ' => ((t - b'0') * 10 + (d - b'0'), &b[7..]),
         _ => return None,
     };
-    if day > time::days_in_month(2024, month) {
+    if day > time::days_in_month(2024, month) || b.get(8) != Some(&b' ') {
         return None;
     }
-    let (hour, minute, second) = time::parse_hms(&b[7..15])?;
-    Some((BsdTime { month, day, hour, minute, second }, &b[16..]))
+    let (hour, minute, second) = time::parse_hms(&b[..8])?;
+    Some((BsdTime { month, day, hour, minute, second }, &b[9..]))
 }
 
 /// The word before the first space, and what follows that space.
@@ -94,28 +164,51 @@ fn split_word(b: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
+/// The longest program name with spaces in it (`Microsoft Word`) that a tag may have.
+const MAX_SPACED_PROGRAM: usize = 48;
+
 /// Splits `prog[pid]: message` into its parts. Without a recognisable tag the whole text is the
-/// message (`last message repeated 3 times`).
+/// message (`last message repeated 3 times`). As macOS writes them, a name may hold spaces when a
+/// numeric pid follows (`Microsoft Word[1234]:`), and a detail in parentheses may follow the pid
+/// (`sandboxd[129] ([31211]):`); the detail is not part of the message.
 fn parse_tag(b: &[u8]) -> (Option<&[u8]>, Option<u64>, &[u8]) {
+    let no_tag = (None, None, b);
+    // More than one space after the host (`combo  -- root[2421]:`) is not part of the tag.
+    let b = trim_start(b, b" ");
     let end = b.iter().position(|&c| matches!(c, b'[' | b':' | b' ')).unwrap_or(b.len());
+    let end = match b.get(end) {
+        Some(b' ') => match b.iter().position(|&c| matches!(c, b'[' | b':')) {
+            Some(i) if b[i] == b'[' && i <= MAX_SPACED_PROGRAM => i,
+            _ => return no_tag,
+        },
+        _ => end,
+    };
     let program = &b[..end];
     let mut rest = &b[end..];
     let mut pid = None;
     if let Some(inner) = rest.strip_prefix(b"[") {
         let Some(close) = inner.find_byte(b']') else {
-            return (None, None, b);
+            return no_tag;
         };
         pid = parse_u64(&inner[..close]);
+        if pid.is_none() && program.contains(&b' ') {
+            return no_tag;
+        }
         rest = &inner[close + 1..];
+        if let Some(detail) = rest.strip_prefix(b" (") {
+            if let Some(close) = detail.find(b"):") {
+                rest = &detail[close + 1..];
+            }
+        }
     }
     match rest.strip_prefix(b":") {
         Some(msg) if !program.is_empty() => (Some(program), pid, msg.strip_prefix(b" ").unwrap_or(msg)),
-        _ => (None, None, b),
+        _ => no_tag,
     }
 }
 
 /// RFC 5424 after `<PRI>1 `: `TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]`.
-fn parse_rfc5424(b: &[u8]) -> Option<Header<'_>> {
+fn parse_rfc5424(b: &[u8], pri: Option<u32>) -> Option<Header<'_>> {
     let (ts, b) = split_word(b);
     let time = match ts {
         b"-" => Timestamp::Unknown,
@@ -134,6 +227,8 @@ fn parse_rfc5424(b: &[u8]) -> Option<Header<'_>> {
         host: (!nil(host)).then_some(host),
         program: (!nil(app)).then_some(app),
         pid: parse_u64(procid),
+        facility: pri.map(|p| (p / 8) as u8),
+        severity: pri.map(|p| (p % 8) as u8),
         message,
     })
 }
@@ -344,6 +439,65 @@ mod tests {
         let h = header("<34>1 - - su - ID47 - \u{feff}'su root' failed");
         assert_eq!((h.time, h.host, h.pid), (Timestamp::Unknown, None, None));
         assert_eq!(h.message, "'su root' failed".as_bytes());
+    }
+
+    #[test]
+    fn headers_as_real_daemons_write_them() {
+        // One-digit day after one space; upper-case month; a space after <PRI>.
+        let h = header("Nov 9 12:01:01 host prog[1]: msg");
+        assert_eq!(h.time, Timestamp::Bsd(BsdTime { month: 11, day: 9, hour: 12, minute: 1, second: 1 }));
+        assert_eq!(
+            (h.host, h.program, h.pid, h.message),
+            (Some(&b"host"[..]), Some(&b"prog"[..]), Some(1), &b"msg"[..])
+        );
+        let h = header("AUG 10 01:02:03 h p: m");
+        assert!(matches!(h.time, Timestamp::Bsd(BsdTime { month: 8, day: 10, .. })));
+        let h = header("<38> Mar  7 01:02:03 h sshd[5]: m");
+        assert_eq!((h.facility, h.severity, h.program), (Some(4), Some(6), Some(&b"sshd"[..])));
+        // No host: the first word is the tag.
+        let h = header("Jan 13 16:33:35 haproxy[73411]: msg");
+        assert_eq!((h.host, h.program, h.pid, h.message), (None, Some(&b"haproxy"[..]), Some(73411), &b"msg"[..]));
+        let h = header("<34>Oct 11 22:14:15 mymachine: msg");
+        assert_eq!((h.host, h.program, h.facility, h.severity), (None, Some(&b"mymachine"[..]), Some(4), Some(2)));
+        // BusyBox's facility.priority word.
+        let h = header("Jan 18 00:11:22 router daemon.info dnsmasq[1234]: query");
+        assert_eq!((h.host, h.program, h.pid), (Some(&b"router"[..]), Some(&b"dnsmasq"[..]), Some(1234)));
+        assert_eq!((h.facility, h.severity, h.message), (Some(3), Some(6), &b"query"[..]));
+        let h = header("Jan 18 00:11:22 router local7.warn x: y");
+        assert_eq!((h.facility, h.severity), (Some(23), Some(4)));
+        // An ISO offset without its colon.
+        let h = header("2024-03-01T10:00:00+0100 host prog[2]: m");
+        assert_eq!((h.time, h.program), (Timestamp::Iso(b"2024-03-01T10:00:00+0100"), Some(&b"prog"[..])));
+        // macOS tags: names with spaces before a pid, a detail after the pid.
+        let h = header("Jul  1 09:00:55 mac Microsoft Word[1234]: saved");
+        assert_eq!((h.program, h.pid, h.message), (Some(&b"Microsoft Word"[..]), Some(1234), &b"saved"[..]));
+        let h = header("Jul  1 09:00:55 mac BezelServices 255.10[94]: x");
+        assert_eq!((h.program, h.pid), (Some(&b"BezelServices 255.10"[..]), Some(94)));
+        let h = header("Jul  1 09:00:55 mac sandboxd[129] ([31211]): QQ(31211) deny");
+        assert_eq!((h.program, h.pid, h.message), (Some(&b"sandboxd"[..]), Some(129), &b"QQ(31211) deny"[..]));
+        let h = header(
+            "Jul  1 09:00:55 mac com.apple.xpc.launchd[1] (com.apple.xpc.launchd.domain.pid.WebContent.35830): Path",
+        );
+        assert_eq!((h.program, h.pid, h.message), (Some(&b"com.apple.xpc.launchd"[..]), Some(1), &b"Path"[..]));
+        // Words with spaces and no numeric pid are no tag; nor is a lone word before a colon-less text.
+        let h = header("Jan 31 00:09:39 host Starting foo [bar]: done");
+        assert_eq!((h.program, h.message), (None, &b"Starting foo [bar]: done"[..]));
+        // A host that merely holds colons (IPv6) stays the host.
+        let h = header("Jan 31 00:09:39 fe80::1 sshd[1]: m");
+        assert_eq!((h.host, h.program), (Some(&b"fe80::1"[..]), Some(&b"sshd"[..])));
+    }
+
+    #[test]
+    fn what_is_still_no_header() {
+        for line in [
+            "Jan 32 00:00:00 h p: m",
+            "Jan 9  00:00:00 h p: m",
+            "Foo  1 00:00:00 h p: m",
+            "Nov 9 12:01:01",
+            "<192>Jan  1 00:00:00 h p: m",
+        ] {
+            assert_eq!(parse_header(line.as_bytes()), None, "{line}");
+        }
     }
 
     #[test]

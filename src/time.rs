@@ -6,9 +6,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 const MONTHS: [&[u8; 3]; 12] =
     [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
 
-/// The month number (1–12) of an RFC 3164 month abbreviation such as `Jan`.
+/// The month number (1–12) of an RFC 3164 month abbreviation such as `Jan` (in any case: some
+/// devices write `AUG`).
 pub fn month_number(abbr: &[u8]) -> Option<u8> {
-    MONTHS.iter().position(|m| &m[..] == abbr).map(|i| i as u8 + 1)
+    MONTHS.iter().position(|m| m.eq_ignore_ascii_case(abbr)).map(|i| i as u8 + 1)
 }
 
 pub fn is_leap(year: i64) -> bool {
@@ -150,7 +151,9 @@ pub fn parse_hms(b: &[u8]) -> Option<(u8, u8, u8)> {
 
 /// True for an RFC 3339 timestamp: `YYYY-MM-DDTHH:MM:SS`, an optional fraction, and an optional
 /// `Z` or `±HH:MM` offset (rsyslog's high-precision format; RFC 5424 requires the offset, but
-/// accepting its absence costs nothing and keeps hand-written logs readable).
+/// accepting its absence costs nothing and keeps hand-written logs readable). An offset without
+/// its colon (`+0100`), as `journalctl -o short-iso` writes up to systemd 254, is accepted too:
+/// [`offset_without_colon`] tells where to put it back.
 pub fn is_rfc3339(b: &[u8]) -> bool {
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't') {
         return false;
@@ -175,11 +178,18 @@ pub fn is_rfc3339(b: &[u8]) -> bool {
     }
     match rest {
         [] | [b'Z' | b'z'] => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] => {
+        [b'+' | b'-', h1, h2, b':', m1, m2] | [b'+' | b'-', h1, h2, m1, m2] => {
             matches!((two_digits(&[*h1, *h2]), two_digits(&[*m1, *m2])), (Some(h), Some(m)) if h < 24 && m < 60)
         }
         _ => false,
     }
+}
+
+/// For an RFC 3339 timestamp whose offset lacks its colon (`…T10:00:00+0100`), the index where
+/// the colon belongs, so that the record's time is RFC 3339 (`+01:00`).
+pub fn offset_without_colon(t: &[u8]) -> Option<usize> {
+    let n = t.len();
+    (n >= 24 && matches!(t[n - 5], b'+' | b'-') && t[n - 4..].iter().all(u8::is_ascii_digit)).then_some(n - 2)
 }
 
 #[cfg(test)]

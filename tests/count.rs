@@ -332,8 +332,8 @@ fn a_field_no_record_has_is_warned_of_unless_ticky_parse_writes_it() {
     assert_eq!(
         stderr,
         "ticky-count: warning: no record has a field \"usr\" (2 read), so nothing that needs it was counted; \
-         the fields of ticky-parse's records are file, line, time, host, program, pid, message, level, info, \
-         error, ticket, user, raw\n"
+         the fields of ticky-parse's records are file, line, time, host, program, pid, facility, severity, \
+         message, level, info, error, ticket, user, raw\n"
     );
     let (stdout, stderr) =
         run(&["--by", "user", "--where", "levle=INFO", "--and", "--by", "level", "-o", "levels.csv"]);

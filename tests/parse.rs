@@ -110,6 +110,21 @@ fn rsyslog_high_precision_line() {
 #[test]
 fn pri_prefix_on_either_header() {
     assert_eq!(one("<13>Jan 31 00:09:39 h sshd: x")["program"], "sshd");
+    // 13 = facility 1 (user) * 8 + severity 5 (notice), as syslog(3) numbers them.
+    assert_eq!(
+        (
+            one("<13>Jan 31 00:09:39 h sshd: x")["facility"].as_str(),
+            one("<13>Jan 31 00:09:39 h sshd: x")["severity"].as_str()
+        ),
+        (Some("user"), Some("notice"))
+    );
+    assert_eq!(
+        (
+            one("<0>Jan 31 00:09:39 h k: x")["facility"].as_str(),
+            one("<191>Jan 31 00:09:39 h k: x")["severity"].as_str()
+        ),
+        (Some("kern"), Some("debug"))
+    );
     assert_eq!(one("<13>2025-01-31T00:09:39Z h sshd: x")["time"], "2025-01-31T00:09:39Z");
 }
 
@@ -118,6 +133,7 @@ fn rfc5424_line() {
     assert_eq!(
         one("<165>1 2003-10-11T22:14:15.003Z mymachine.example.com ticky 8710 ID47 [origin ip=\"10.0.0.1\"] INFO Closed ticket [#12] (noel)"),
         json!({"line": 1, "time": "2003-10-11T22:14:15.003Z", "host": "mymachine.example.com", "program": "ticky", "pid": 8710,
+               "facility": "local4", "severity": "notice",
                "message": "INFO Closed ticket [#12] (noel)", "level": "INFO", "info": "Closed ticket", "ticket": 12, "user": "noel"})
     );
 }
@@ -316,4 +332,51 @@ fn each_record_goes_out_while_the_input_waits() {
     assert!(child.wait().unwrap().success());
     reader.join().unwrap();
     assert!(records.try_recv().is_err(), "a record after the last line");
+}
+
+/// Real logs with a third party's ground truth (loghub's structured CSVs, in ../shared when it is
+/// there): host, program, pid and message (loghub strips the message's white space) must agree on
+/// every line but those whose tag loghub reads another way (`syslogd 1.4.1: restart.`, no `name:`
+/// tag; where parsers legitimately differ).
+#[test]
+fn real_logs_agree_with_loghub() {
+    let dir = repo_root().join("../shared/data/loghub");
+    if !dir.exists() {
+        eprintln!("skipped: {} is absent (a bare clone)", dir.display());
+        return;
+    }
+    let wd = Workdir::new("parse-loghub");
+    for (name, host_column, expected_misses) in [("Linux_2k.log", "Level", 7), ("Mac_2k.log", "User", 0)] {
+        let log = dir.join(name);
+        let out = wd.output(wd.command("ticky-parse").args(["--year", "2017"]).arg(&log), "");
+        assert!(out.status.success());
+        let records = json_lines(&out.stdout);
+        let truth = std::fs::read(dir.join(format!("{name}_structured.csv"))).unwrap();
+        let mut reader = ticky::csvio::CsvReader::new(&truth[..], "truth");
+        let mut row = ticky::csvio::Row::default();
+        reader.read_row(&mut row).unwrap();
+        let header: Vec<String> = row.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+        let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+        let (host, program, pid, content) = (col(host_column), col("Component"), col("PID"), col("Content"));
+        let mut misses = Vec::new();
+        let mut i = 0;
+        while reader.read_row(&mut row).unwrap().is_some() {
+            let text = |c: usize| String::from_utf8_lossy(row.get(c)).into_owned();
+            let r = &records[i];
+            let expected = (text(host), text(program), text(pid).parse::<u64>().ok(), text(content).trim().to_string());
+            let got = (
+                r["host"].as_str().unwrap_or_default().to_string(),
+                r["program"].as_str().unwrap_or_default().to_string(),
+                r["pid"].as_u64(),
+                r["message"].as_str().unwrap_or_default().trim().to_string(),
+            );
+            if expected != got {
+                misses.push((i + 1, expected, got));
+            }
+            i += 1;
+        }
+        assert_eq!(i, records.len(), "{name}");
+        assert_eq!(misses.len(), expected_misses, "{name}: {misses:#?}");
+        assert!(misses.iter().all(|(_, e, _)| e.1.contains(' ')), "{name}: {misses:#?}");
+    }
 }

@@ -38,7 +38,9 @@ fn log_bytes() -> impl Strategy<Value = Vec<u8>> {
 fn tables() -> Vec<CountOptions> {
     let by = |f: &str| CountOptions { by: f.split(',').map(String::from).collect(), ..CountOptions::default() };
     let mut tables: Vec<CountOptions> =
-        ["error", "user,info", "time,host", "program,pid", "message", "raw", "ticket", "level"].map(by).to_vec();
+        ["error", "user,info", "time,host", "program,pid", "facility,severity", "message", "raw", "ticket", "level"]
+            .map(by)
+            .to_vec();
     tables.push(CountOptions {
         pivot: Some(Pivot { field: "level".into(), columns: vec!["INFO".into(), "ERROR".into()] }),
         ..by("user")
