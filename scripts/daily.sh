@@ -3,7 +3,7 @@
 #
 #   scripts/daily.sh [--keep N] [--min-lines N] [LOG [OUTDIR]]
 #
-# Counts LOG once (a .gz is read through gzip) into the error ranking and the per-user table,
+# Counts LOG once (a rotated .gz too) into the error ranking and the per-user table,
 # renders both as HTML with an index page, and publishes them into OUTDIR. Every file is built in a
 # private temporary folder first; ticky-publish then switches the published set with one rename,
 # only when every step succeeded and the log said something, so a failed run leaves the previous
@@ -20,7 +20,7 @@ $me: publish the daily ticky report (error ranking and per-user statistics) as H
 
 Usage: $(basename "$0") [OPTIONS] [LOG [OUTDIR]]
 
-  LOG      the syslog file to report on (a .gz is decompressed); default: the sample log
+  LOG      the syslog file to report on (gzip is read decompressed); default: the sample log
   OUTDIR   the folder to publish into, e.g. /var/www/html/ticky; default: ./ticky-report
 
 Builds the report in a private folder in \$TMPDIR (or /tmp), then publishes it with ticky-publish:
@@ -109,17 +109,14 @@ trap 'rm -rf -- "$tmp"' EXIT
 report=$tmp/report
 mkdir "$report"
 
-# One ticky-count reads the log itself (on every core) and makes both tables in one pass; it parses
-# each line as ticky-parse would, and writes the summary of what it understood for the checks below.
+# One ticky-count reads the log itself (on every core; a gzip file decompressed, dated by its own
+# modification time) and makes both tables in one pass; it parses each line as ticky-parse would,
+# and writes the summary of what it understood for the checks below.
 pipeline() {
     local tables=(--format syslog --summary-csv "$tmp/summary.csv"
         --by error --header Error,Count --output "$report/error_message.csv"
         --and --by user --pivot level --columns INFO,ERROR --header Username,INFO,ERROR)
-    if [[ $log == *.gz ]]; then
-        gzip -dc -- "$log" | "$count" "${tables[@]}" - 2>"$tmp/count.err"
-    else
-        "$count" "${tables[@]}" -- "$log" 2>"$tmp/count.err"
-    fi | "$sort" --by Username >"$report/user_statistics.csv"
+    "$count" "${tables[@]}" -- "$log" 2>"$tmp/count.err" | "$sort" --by Username >"$report/user_statistics.csv"
 }
 status=0
 pipeline || status=$?

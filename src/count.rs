@@ -16,7 +16,7 @@ use crate::input::{self, LineReader};
 use crate::json::Fields;
 use crate::merge;
 use crate::output::OutputFile;
-use crate::parse::{self, Summary};
+use crate::parse::Summary;
 use crate::record::{self, Key, Record, Year};
 use crate::time::{self, YearGuess};
 
@@ -315,7 +315,7 @@ impl Reader<'_> {
             }
         }
         let mut lines = LineReader::new(input.reader, &name);
-        self.count_lines(&mut lines, &name, self.read.format.kind(), true, year, tally)
+        self.count_lines(&mut lines, &name, self.read.format.kind(), year, tally)
     }
 
     /// Counts the lines of one reader. `kind` is known for a part of a file (the file's start told);
@@ -325,7 +325,6 @@ impl Reader<'_> {
         lines: &mut LineReader<R>,
         name: &str,
         mut kind: Option<Kind>,
-        starts_input: bool,
         mut year: Year,
         tally: &mut Tally,
     ) -> Result<()> {
@@ -334,9 +333,6 @@ impl Reader<'_> {
         // Blank lines before the kind is known: raw records if it turns out to be a raw log.
         let mut blank: Vec<(u64, Vec<u8>)> = Vec::new();
         while let Some((number, line)) = lines.next_line()? {
-            if starts_input && number == 1 && kind == Some(Kind::Syslog) && line.starts_with(&parse::GZIP_MAGIC) {
-                return Err(parse::gzip_error(name, "ticky-count"));
-            }
             let is_blank = line.iter().all(u8::is_ascii_whitespace);
             let kind = match kind {
                 Some(k) => k,
@@ -417,7 +413,7 @@ impl Reader<'_> {
                         if k > 0 {
                             lines.keep_byte_order_mark();
                         }
-                        let result = self.count_lines(&mut lines, name, Some(kind), k == 0, year, &mut part);
+                        let result = self.count_lines(&mut lines, name, Some(kind), year, &mut part);
                         let read = lines.lines_read();
                         (result, part, read)
                     })
@@ -477,14 +473,10 @@ impl Read for PartReader<'_> {
 }
 
 /// The kind of an input, told by its first non-blank line (`number`): JSON Lines when it starts
-/// with `{`, else a raw log. A gzip file, or a table that ticky-count wrote, is an error that says
-/// what reads it.
+/// with `{`, else a raw log. A table that ticky-count wrote is an error that says what reads it.
 fn tell_kind(line: &[u8], name: &str, number: u64) -> Result<Kind> {
     if line.first_non_blank() == Some(b'{') {
         return Ok(Kind::JsonLines);
-    }
-    if number == 1 && line.starts_with(&parse::GZIP_MAGIC) {
-        return Err(parse::gzip_error(name, "ticky-count"));
     }
     let trimmed = line.trim_ascii_end();
     if trimmed.len() >= 6 && trimmed[trimmed.len() - 6..].eq_ignore_ascii_case(b",count") {
@@ -507,6 +499,10 @@ fn sniff(path: &str, name: &str) -> Result<Option<Kind>> {
     let file = File::open(path).map_err(|e| Error::io(format!("cannot open {path}"), e))?;
     let mut buf = vec![0u8; 64 * 1024];
     let n = file.read_at(&mut buf, 0).map_err(|e| Error::io(format!("reading {path}"), e))?;
+    // A compressed file is read on one thread, decompressed as it comes.
+    if buf[..n].starts_with(&input::GZIP_MAGIC) {
+        return Ok(None);
+    }
     let Some(end) = buf[..n].find_byte(b'\n') else { return Ok(None) };
     let first = &buf[..end];
     let first = first.strip_prefix(input::UTF8_BOM).unwrap_or(first);

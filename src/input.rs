@@ -4,10 +4,12 @@
 //! named. Lines are returned without their `\n` or `\r\n`; a missing final newline is normal.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
+use std::os::unix::fs::FileExt;
 use std::time::SystemTime;
 
 use bstr::ByteSlice;
+use flate2::bufread::MultiGzDecoder;
 
 use crate::error::{Error, Result};
 
@@ -36,10 +38,17 @@ pub fn names_or_stdin(paths: Vec<String>) -> Vec<String> {
     }
 }
 
+/// The first two bytes of a gzip stream.
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
 /// Opens one input. A missing file, a directory or an unreadable file is an error that names it.
+/// A gzip-compressed input (a rotated `syslog.2.gz`, whatever its name: the magic bytes tell) is
+/// read decompressed, every member of it, as logrotate and `gzip -c >>` make them; its
+/// modification time is the compressed file's.
 pub fn open(path: &str) -> Result<Input> {
     if path == "-" {
-        return Ok(Input { name: "<stdin>".to_string(), reader: Box::new(io::stdin()), modified: None });
+        let stdin = BufReader::with_capacity(INPUT_BUFFER, io::stdin());
+        return Ok(Input { name: "<stdin>".to_string(), reader: maybe_gzip(stdin, "<stdin>")?, modified: None });
     }
     let cannot = |e| Error::io(format!("cannot open {path}"), e);
     let file = File::open(path).map_err(cannot)?;
@@ -47,7 +56,45 @@ pub fn open(path: &str) -> Result<Input> {
     if meta.is_dir() {
         return Err(Error::Failed(format!("{path}: is a directory, not a file")));
     }
-    Ok(Input { name: path.to_string(), reader: Box::new(file), modified: meta.modified().ok() })
+    // A file is peeked at without reading it, so that a plain one is read with no buffer between.
+    let mut head = [0u8; 2];
+    let n = file.read_at(&mut head, 0).map_err(cannot)?;
+    let reader: Box<dyn Read> = if head[..n] == GZIP_MAGIC {
+        maybe_gzip(BufReader::with_capacity(INPUT_BUFFER, file), path)?
+    } else {
+        Box::new(file)
+    };
+    Ok(Input { name: path.to_string(), reader, modified: meta.modified().ok() })
+}
+
+/// `reader` itself, or its gzip decompression when it starts with the gzip magic bytes.
+fn maybe_gzip<R: BufRead + 'static>(mut reader: R, name: &str) -> Result<Box<dyn Read>> {
+    let head = loop {
+        match reader.fill_buf() {
+            Ok(head) => break head,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(format!("reading {name}"), e)),
+        }
+    };
+    // A pipe may hand over one byte first; a log never starts with 0x1f.
+    let gzip = head.starts_with(&GZIP_MAGIC) || (head.len() == 1 && head[0] == GZIP_MAGIC[0]);
+    Ok(if gzip { Box::new(GzipReader { inner: MultiGzDecoder::new(reader) }) } else { Box::new(reader) })
+}
+
+/// A gzip stream's decompression, whose errors say that the input is damaged gzip.
+struct GzipReader<R: BufRead> {
+    inner: MultiGzDecoder<R>,
+}
+
+impl<R: BufRead> Read for GzipReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| match e.kind() {
+            io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => {
+                io::Error::new(e.kind(), format!("damaged or truncated gzip data ({e})"))
+            }
+            _ => e,
+        })
+    }
 }
 
 /// Opens every input before any is read, so that a missing file fails the run before any work.

@@ -144,16 +144,6 @@ pub fn run(opts: &ParseOptions, paths: &[String], out: &mut impl Write) -> Resul
     Ok(summary)
 }
 
-/// The first two bytes of a gzip file: no syslog line starts with them, and a rotated log
-/// (`syslog.2.gz`) given as it is would otherwise become a record of binary noise per "line".
-pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-
-/// The error for a gzip-compressed input, with the command that reads it.
-pub fn gzip_error(name: &str, tool: &str) -> Error {
-    let hint = if name == "<stdin>" { format!("gzip -dc FILE | {tool}") } else { format!("gzip -dc {name} | {tool}") };
-    Error::Failed(format!("{name}: compressed with gzip; decompress it first: {hint}"))
-}
-
 fn parse_stream(
     reader: impl Read,
     name: &str,
@@ -171,9 +161,6 @@ fn parse_stream(
         buf.clear();
         Ok(())
     })? {
-        if number == 1 && line.starts_with(&GZIP_MAGIC) {
-            return Err(gzip_error(name, "ticky-parse"));
-        }
         let understood = record::write_record(buf, file, number, line, year);
         buf.push(b'\n');
         summary.add_line(name, number, understood);

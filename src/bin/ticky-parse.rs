@@ -12,9 +12,9 @@ ticky-parse: turn syslog lines into JSON Lines, one record per input line
 
 Usage: ticky-parse [OPTIONS] [FILE...]
 
-Reads each FILE (or standard input when none, or -) and writes one JSON object per input line:
-line, time, host, program, pid, message; for the ticky service also level, info or error, ticket
-and user; raw for a line without a syslog header. A summary of the lines that were not fully
+Reads each FILE (or standard input when none, or -; gzip is read decompressed) and writes one
+JSON object per input line: line, time, host, program, pid, facility, severity, message; for the
+ticky service also level, info or error, ticket and user; raw for a line without a syslog header. A summary of the lines that were not fully
 understood goes to standard error. Records go out whenever the input pauses, so a live log
 (tail -F) shows each record as its line arrives.
 
