@@ -56,7 +56,7 @@ struct Spec<'a> {
 impl Spec<'_> {
     /// Counts the record whose fields `fields` holds, if it passes the filters and has every key
     /// field (and a listed pivot value). `key` is scratch space.
-    fn count(&self, fields: &Fields, key: &mut Vec<u8>, counter: &mut Counter) -> Result<()> {
+    fn count(&self, fields: &Fields, key: &mut Vec<u8>, counter: &mut Counter, n: u64) -> Result<()> {
         if !self.filters.iter().all(|&(i, v)| fields.get(i) == Some(v)) {
             return Ok(());
         }
@@ -74,7 +74,7 @@ impl Spec<'_> {
                 None => return Ok(()),
             }
         }
-        counter.add(key, col, 1)
+        counter.add(key, col, n)
     }
 }
 
@@ -103,10 +103,13 @@ impl Tally {
         }
     }
 
-    fn count(&mut self, specs: &[Spec<'_>]) -> Result<()> {
+    /// Counts the current record in every table: as `repeat` events when that field is given and
+    /// the record has a whole number there, else as one.
+    fn count(&mut self, specs: &[Spec<'_>], repeat: Option<usize>) -> Result<()> {
         self.records += 1;
+        let n = repeat.and_then(|i| self.fields.get(i)).and_then(parse_events).unwrap_or(1);
         for (spec, counter) in specs.iter().zip(&mut self.counters) {
-            spec.count(&self.fields, &mut self.key, counter)?;
+            spec.count(&self.fields, &mut self.key, counter, n)?;
         }
         Ok(())
     }
@@ -124,6 +127,11 @@ impl Tally {
         }
         Ok(())
     }
+}
+
+/// A record's `repeat`: a whole number of events, at least 1.
+fn parse_events(text: &[u8]) -> Option<u64> {
+    std::str::from_utf8(text).ok()?.parse().ok().filter(|&n| n > 0)
 }
 
 /// How an input is read: ticky-parse's records, or a raw log parsed in process.
@@ -172,6 +180,8 @@ pub struct ReadOptions {
     pub threads: usize,
     /// The smallest file split across threads: below it, starting threads costs more than it saves.
     pub min_split: u64,
+    /// Count each record once, even one with `repeat` (`--lines`).
+    pub lines: bool,
 }
 
 impl Default for ReadOptions {
@@ -181,6 +191,7 @@ impl Default for ReadOptions {
             format: Format::Auto,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             min_split: 4 << 20,
+            lines: false,
         }
     }
 }
@@ -264,10 +275,12 @@ pub fn run_with(
             filters: opts.filters.iter().map(|(f, v)| (field(f), v.as_bytes())).collect(),
         });
     }
+    // A record with `repeat` (rsyslog's "message repeated N times") stands for N events.
+    let repeat = (!read.lines).then(|| field("repeat"));
     let mut files = open_outputs(tables)?;
     let names: Vec<Vec<u8>> = names.into_iter().map(String::into_bytes).collect();
     let mut tally = Tally::new(&specs, &widths, &names);
-    let reader = Reader { specs: &specs, widths: &widths, names: &names, read, several: paths.len() > 1 };
+    let reader = Reader { specs: &specs, widths: &widths, names: &names, read, several: paths.len() > 1, repeat };
     for path in paths {
         reader.count_input(path, &mut tally)?;
     }
@@ -291,6 +304,8 @@ struct Reader<'a> {
     read: &'a ReadOptions,
     /// Several inputs: raw records then carry a `file` key, as ticky-parse writes them.
     several: bool,
+    /// Where `repeat` is among the fields, unless lines rather than events are counted.
+    repeat: Option<usize>,
 }
 
 impl Reader<'_> {
@@ -354,7 +369,7 @@ impl Reader<'_> {
                 Kind::JsonLines if is_blank => {}
                 Kind::JsonLines => {
                     tally.fields.read(line).map_err(|msg| Error::input(name, number, msg))?;
-                    tally.count(self.specs)?;
+                    tally.count(self.specs, self.repeat)?;
                 }
                 Kind::Syslog => self.count_raw(line, number, file, name, &keys, &mut year, tally)?,
             }
@@ -385,7 +400,7 @@ impl Reader<'_> {
                 tally.fields.fill(i, |out| record.value(key, file, number, year, out));
             }
         }
-        tally.count(self.specs)
+        tally.count(self.specs, self.repeat)
     }
 
     /// Counts a regular file in parts, one per thread, each starting after a newline.

@@ -7,9 +7,9 @@ use crate::time::{self, BsdTime, YearGuess};
 
 /// Every key a record can have, in the order records have them (`file` only when several inputs
 /// were parsed).
-pub const KEYS: [&str; 15] = [
-    "file", "line", "time", "host", "program", "pid", "facility", "severity", "message", "level", "info", "error",
-    "ticket", "user", "raw",
+pub const KEYS: [&str; 16] = [
+    "file", "line", "time", "host", "program", "pid", "facility", "severity", "message", "repeat", "level", "info",
+    "error", "ticket", "user", "raw",
 ];
 
 /// Whether `name` is one of the [`KEYS`]: a field that may be absent from every record of a day (no
@@ -59,6 +59,9 @@ pub struct Record<'a> {
     pub line: &'a [u8],
     pub header: Option<Header<'a>>,
     pub payload: Option<Payload<'a>>,
+    /// rsyslog's `message repeated N times: [ …]`: N, the message's events; the payload is the
+    /// repeated message's.
+    pub repeat: Option<u64>,
     pub understood: Understanding,
 }
 
@@ -74,6 +77,7 @@ pub enum Key {
     Facility,
     Severity,
     Message,
+    Repeat,
     Level,
     Info,
     Error,
@@ -94,6 +98,7 @@ impl Key {
             b"facility" => Key::Facility,
             b"severity" => Key::Severity,
             b"message" => Key::Message,
+            b"repeat" => Key::Repeat,
             b"level" => Key::Level,
             b"info" => Key::Info,
             b"error" => Key::Error,
@@ -108,10 +113,14 @@ impl Key {
 impl<'a> Record<'a> {
     pub fn parse(line: &'a [u8], year: &Year) -> Record<'a> {
         let Some(header) = syslog::parse_header(line).filter(|h| year.allows(&h.time)) else {
-            return Record { line, header: None, payload: None, understood: Understanding::NoHeader };
+            return Record { line, header: None, payload: None, repeat: None, understood: Understanding::NoHeader };
+        };
+        let (repeat, message) = match syslog::repeated(header.message) {
+            Some((n, inner)) => (Some(n), inner),
+            None => (None, header.message),
         };
         let (payload, understood) = if header.program == Some(b"ticky") {
-            match syslog::parse_payload(header.message) {
+            match syslog::parse_payload(message) {
                 Ok(payload) => (Some(payload), Understanding::TickyEvent),
                 Err(PayloadProblem::NoLevel) => (None, Understanding::TickyNoLevel),
                 Err(PayloadProblem::NoUser) => (None, Understanding::TickyNoUser),
@@ -119,7 +128,7 @@ impl<'a> Record<'a> {
         } else {
             (None, Understanding::Full)
         };
-        Record { line, header: Some(header), payload, understood }
+        Record { line, header: Some(header), payload, repeat, understood }
     }
 
     /// Appends the JSON record (without a newline) to `out`: `file` first when given, then `line`.
@@ -142,6 +151,10 @@ impl<'a> Record<'a> {
                 // copied as is.
                 let text = if scan::is_clean(self.line) { Text::Clean } else { Text::Escape };
                 write_header(out, header, year, text);
+                if let Some(n) = self.repeat {
+                    out.extend_from_slice(b",\"repeat\":");
+                    write_u64(out, n);
+                }
                 if let Some(payload) = &self.payload {
                     write_payload(out, payload, text);
                 }
@@ -197,6 +210,10 @@ impl<'a> Record<'a> {
             },
             Key::Message => match h {
                 Some(h) => text(out, h.message),
+                None => return false,
+            },
+            Key::Repeat => match self.repeat {
+                Some(n) => write_u64(out, n),
                 None => return false,
             },
             Key::Level => match p {
@@ -476,8 +493,9 @@ mod tests {
 
     #[test]
     fn keys_lists_every_key_written() {
-        let lines: [&[u8]; 4] = [
+        let lines: [&[u8]; 5] = [
             b"Jan 31 00:09:39 h ticky[9]: INFO Created ticket [#4217] (mdouglas)",
+            b"Jan 31 00:09:39 h ticky[9]: message repeated 2 times: [ ERROR Boom (ac)]",
             b"<165>1 2003-10-11T22:14:15.003Z h app 77 ID47 - ERROR Boom (ac)",
             b"Jan 31 00:09:39 h ticky: ERROR Boom (ac)",
             b"not syslog",

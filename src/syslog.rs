@@ -268,6 +268,16 @@ fn parse_u64(b: &[u8]) -> Option<u64> {
     Some(b.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
 }
 
+/// rsyslog's `message repeated N times: [ MSG]` (its duplicate-message reduction): N and the
+/// message that was repeated, as it would have stood alone.
+pub fn repeated(message: &[u8]) -> Option<(u64, &[u8])> {
+    let rest = message.strip_prefix(b"message repeated ")?;
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    let n = parse_u64(&rest[..digits]).filter(|&n| n > 0)?;
+    let inner = rest[digits..].strip_prefix(b" times: [")?.strip_suffix(b"]")?;
+    Some((n, inner.strip_prefix(b" ").unwrap_or(inner)))
+}
+
 /// The two levels the ticky service writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use common::{repo_root, Workdir};
+use common::{json_lines, repo_root, Workdir};
 use proptest::prelude::*;
 use ticky::count::{self, CountOptions, Pivot};
 use ticky::gen::{self, GenOptions};
@@ -333,7 +333,7 @@ fn a_field_no_record_has_is_warned_of_unless_ticky_parse_writes_it() {
         stderr,
         "ticky-count: warning: no record has a field \"usr\" (2 read), so nothing that needs it was counted; \
          the fields of ticky-parse's records are file, line, time, host, program, pid, facility, severity, \
-         message, level, info, error, ticket, user, raw\n"
+         message, repeat, level, info, error, ticket, user, raw\n"
     );
     let (stdout, stderr) =
         run(&["--by", "user", "--where", "levle=INFO", "--and", "--by", "level", "-o", "levels.csv"]);
@@ -586,4 +586,28 @@ fn merging_pivot_tables_needs_their_key_and_then_equals_the_whole() {
     let rows: Vec<String> = expected.iter().map(|(_, u, i, e)| format!("{u},{i},{e}")).collect();
     assert_eq!(whole.lines().skip(1).collect::<Vec<_>>(), rows);
     assert_eq!(whole.lines().count(), truth.users.len() + 1);
+}
+
+#[test]
+fn a_repeated_message_counts_as_its_events_unless_lines_are_asked_for() {
+    let wd = Workdir::new("count-repeat");
+    wd.write(
+        "r.log",
+        "Jan 31 00:09:39 h ticky: ERROR Boom (ac)\n\
+         Jan 31 00:09:40 h ticky: message repeated 4 times: [ ERROR Boom (ac)]\n\
+         Jan 31 00:09:41 h ticky: message repeated 2 times: [ INFO Created ticket [#7] (bo)]\n\
+         Jan 31 00:09:42 h sshd[3]: message repeated 0 times: [ x]\n",
+    );
+    let records = json_lines(&wd.stdout(wd.command("ticky-parse").args(["--year", "2025", "r.log"]), ""));
+    assert_eq!((records[1]["repeat"].as_u64(), records[1]["error"].as_str()), (Some(4), Some("Boom")));
+    assert_eq!((records[2]["repeat"].as_u64(), records[2]["ticket"].as_u64()), (Some(2), Some(7)));
+    assert!(records[3].get("repeat").is_none(), "{}", records[3]);
+    let users = "--by user --pivot level --columns INFO,ERROR";
+    for source in ["r.log", "records"] {
+        let feed = if source == "records" { "ticky-parse r.log | ticky-count" } else { "ticky-count" };
+        let file = if source == "records" { "" } else { "r.log" };
+        assert_eq!(sh_ok(&wd, &format!("{feed} --by error {file}")), "error,count\nBoom,5\n");
+        assert_eq!(sh_ok(&wd, &format!("{feed} {users} {file}")), "user,INFO,ERROR\nac,0,5\nbo,2,0\n");
+        assert_eq!(sh_ok(&wd, &format!("{feed} --lines --by error {file}")), "error,count\nBoom,2\n");
+    }
 }

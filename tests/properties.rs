@@ -19,6 +19,8 @@ fn log_bytes() -> impl Strategy<Value = Vec<u8>> {
         proptest::collection::vec(any::<u8>(), 0..40),
         "(<[0-9]{1,3}>)?(Jan|Feb) [ 1-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9] [a-z]{1,5} (ticky|sshd)(\\[[0-9]{1,6}\\])?: (INFO|ERROR|WARN)? ?[a-z ()\\[#0-9\\]\"\\\\]{0,30}"
             .prop_map(String::into_bytes),
+        "(Jan|Feb) [ 1-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9] h (ticky|sshd): message repeated [0-3] times: \\[ ?(INFO|ERROR) [a-z ]{0,8}\\([a-z]{1,3}\\)\\]"
+            .prop_map(String::into_bytes),
         "(<1[0-9]>1 )?20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?(Z|[+-][01][0-9]:[0-5][0-9])? [a-z-]{1,5} [a-z-]{1,5} [0-9-]{1,3} [-a-z]{1,3} (-|\\[a b=\"c\\]\"\\])? .{0,20}"
             .prop_map(String::into_bytes),
     ];

@@ -41,6 +41,7 @@ Options:
       --year YYYY               year of RFC 3164 timestamps in raw logs (as ticky-parse --year)
       --threads N               threads for a regular file (default: every core)
       --summary-csv FILE        write the raw logs' summary as ticky-parse --summary-csv does
+      --lines                   count a record with repeat (message repeated N times) once
   -h, --help                    print this help
   -V, --version                 print the version
 
@@ -108,6 +109,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                     }
                 }
             }
+            Long("lines") => read.lines = true,
             Long("summary-csv") => summary_csv = Some(cli::string_value(&mut args, "--summary-csv")?),
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
