@@ -11,16 +11,54 @@ use crate::error::{Error, Result};
 /// success or when the output pipe was closed by its reader, 1 on a runtime failure, 2 on a usage
 /// error. Every message goes to standard error once, prefixed with the tool's name.
 pub fn main(name: &str, run: impl FnOnce(lexopt::Parser) -> Result<()>) -> ExitCode {
+    if stdout_was_closed() {
+        say(&format!("{name}: standard output is closed: send the output to a file or a pipe"));
+        return ExitCode::from(1);
+    }
     match run(lexopt::Parser::from_env()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{name}: {e}");
+            say(&format!("{name}: {e}"));
             if let Error::Usage(_) = e {
-                eprintln!("Try '{name} --help' for more information.");
+                say(&format!("Try '{name} --help' for more information."));
             }
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// Whether the tool was started with standard output closed (`>&-`), where a run would otherwise
+/// "succeed" having written nothing. Rust's runtime puts `/dev/null`, opened read-write, on a closed
+/// standard descriptor before `main`; a shell's `>/dev/null` opens it write-only.
+fn stdout_was_closed() -> bool {
+    use rustix::fs::{fstat, stat, OFlags};
+    let out = io::stdout();
+    if rustix::io::fcntl_getfd(&out).is_err() {
+        return true;
+    }
+    let read_write = rustix::fs::fcntl_getfl(&out).is_ok_and(|f| f & OFlags::RWMODE == OFlags::RDWR);
+    let null = |st: rustix::fs::Stat| (st.st_mode & 0o170000 == 0o020000).then_some(st.st_rdev);
+    let is_null = match (fstat(&out).ok().and_then(null), stat("/dev/null").ok().and_then(null)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    };
+    read_write && is_null
+}
+
+/// Writes one line to standard error. A diagnostic that cannot be written (`2>/dev/full`, a closed
+/// pipe) is lost, but never turns into a panic: the exit status still says what happened.
+pub fn say(line: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(line.as_bytes()).and_then(|()| err.write_all(b"\n"));
+}
+
+/// When a tool would read standard input and that is a terminal, says so on standard error: a
+/// user who gave no file (or a value where a file was meant) otherwise sees a tool that hangs.
+pub fn hint_if_terminal(name: &str, paths: &[String], what: &str) {
+    use std::io::IsTerminal;
+    if paths.iter().any(|p| p == "-") && io::stdin().is_terminal() {
+        say(&format!("{name}: reading {what} from the terminal (end with Ctrl-D); give a file, or pipe it in"));
     }
 }
 
@@ -54,8 +92,8 @@ pub fn list_value(parser: &mut lexopt::Parser, option: &str) -> Result<Vec<Strin
 pub fn year_value(parser: &mut lexopt::Parser) -> Result<i64> {
     let value = string_value(parser, "--year")?;
     match value.parse::<i64>() {
-        Ok(y) if (1..=9999).contains(&y) => Ok(y),
-        _ => Err(Error::usage(format!("--year: expected a year such as 2025, not {value:?}"))),
+        Ok(y) if (1970..=9999).contains(&y) => Ok(y),
+        _ => Err(Error::usage(format!("--year: expected a year from 1970 on, such as 2025, not {value:?}"))),
     }
 }
 

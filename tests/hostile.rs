@@ -251,3 +251,55 @@ fn a_table_larger_than_html_keeps_in_memory_goes_through_a_temporary_file() {
         )
     );
 }
+
+#[test]
+fn closed_or_full_standard_streams_give_a_status_not_a_panic() {
+    let wd = Workdir::new("hostile-streams");
+    wd.write("one.log", "Jan 31 00:09:39 h ticky: ERROR Boom (ac)\n");
+    wd.write("t.csv", "a,count\nx,1\n");
+    for (tool, args) in [
+        ("ticky-parse", "one.log"),
+        ("ticky-count", "--by error one.log"),
+        ("ticky-sort", "--by a t.csv"),
+        ("ticky-html", "t.csv"),
+    ] {
+        // Standard output closed: an error that says so, not a silent success.
+        let out = wd.sh(&format!("{tool} {args} >&-"));
+        assert_eq!(out.status.code(), Some(1), "{tool}: {out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("standard output is closed"), "{tool}: {out:?}");
+        // Sent to /dev/null on purpose: fine.
+        assert_eq!(wd.sh(&format!("{tool} {args} >/dev/null")).status.code(), Some(0), "{tool}");
+        // Standard error full or closed: the failure's status, never a panic's 101.
+        for stderr in ["2>/dev/full", "2>&-"] {
+            let out = wd.sh(&format!("{tool} {args} missing.file >/dev/null {stderr}"));
+            assert_eq!(out.status.code(), Some(1), "{tool} {stderr}: {out:?}");
+        }
+    }
+}
+
+#[test]
+fn a_year_before_1970_is_a_usage_error() {
+    let wd = Workdir::new("hostile-year");
+    for tool in ["ticky-parse", "ticky-count"] {
+        let stderr = wd.fails(wd.command(tool).args(["--year", "25", "--by", "user"]), "", 2);
+        assert!(stderr.contains("--year: expected a year from 1970 on"), "{tool}: {stderr}");
+    }
+}
+
+#[test]
+fn a_terminal_on_standard_input_gets_a_word_that_input_is_expected() {
+    let wd = Workdir::new("hostile-terminal");
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: script(1) is needed to give a tool a terminal");
+        return;
+    }
+    for tool in ["ticky-parse", "ticky-html"] {
+        // script(1) gives the tool a pseudo-terminal, whose input ends at once.
+        let out = wd.sh(&format!("echo | timeout 10 script -qec {tool} /dev/null"));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(&format!("{tool}: reading")) && text.contains("from the terminal"), "{tool}: {out:?}");
+    }
+    // A pipe gets no such word.
+    let out = wd.sh("echo 'a,count' | ticky-html");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("terminal"), "{out:?}");
+}

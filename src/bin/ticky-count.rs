@@ -116,13 +116,15 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         }
     }
     tables.push(table.finish()?);
-    let outcome = count::run_with(&tables, &read, &input::names_or_stdin(paths), &mut output::stdout())?;
+    let paths = input::names_or_stdin(paths);
+    cli::hint_if_terminal(NAME, &paths, "records or a log");
+    let outcome = count::run_with(&tables, &read, &paths, &mut output::stdout())?;
     for warning in outcome.warnings {
-        eprintln!("{NAME}: warning: {warning}");
+        cli::say(&format!("{NAME}: warning: {warning}"));
     }
     let summary = outcome.summary.unwrap_or_default();
     if summary.not_understood() > 0 {
-        eprintln!("{NAME}: {summary}");
+        cli::say(&format!("{NAME}: {summary}"));
     }
     if let Some(path) = summary_csv {
         cli::write_summary_csv(&summary, &path)?;

@@ -44,5 +44,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             _ => return Err(arg.unexpected().into()),
         }
     }
-    html::run(&opts, &input::names_or_stdin(paths), &mut output::stdout())
+    let paths = input::names_or_stdin(paths);
+    cli::hint_if_terminal(NAME, &paths, "a CSV table");
+    html::run(&opts, &paths, &mut output::stdout())
 }

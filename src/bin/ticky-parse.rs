@@ -59,9 +59,11 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         }
     }
     let mut out = output::stdout();
-    let summary = parse::run(&opts, &input::names_or_stdin(paths), &mut out)?;
+    let paths = input::names_or_stdin(paths);
+    cli::hint_if_terminal(NAME, &paths, "syslog lines");
+    let summary = parse::run(&opts, &paths, &mut out)?;
     if summary.not_understood() > 0 || always_summarise {
-        eprintln!("{NAME}: {summary}");
+        cli::say(&format!("{NAME}: {summary}"));
     }
     if let Some(path) = summary_csv {
         cli::write_summary_csv(&summary, &path)?;

@@ -55,7 +55,9 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             _ => return Err(arg.unexpected().into()),
         }
     }
-    sort::run(&keys, buffer, &input::names_or_stdin(paths), &mut output::stdout())
+    let paths = input::names_or_stdin(paths);
+    cli::hint_if_terminal(NAME, &paths, "CSV or records");
+    sort::run(&keys, buffer, &paths, &mut output::stdout())
 }
 
 /// `65536`, `64K`, `8M`, `1G` (powers of 1024); at least one byte.
