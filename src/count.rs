@@ -13,6 +13,7 @@ use crate::counter::{push_key_field, write_counts, Counter};
 use crate::csvio::Row;
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
+use crate::journal;
 use crate::json::Fields;
 use crate::merge;
 use crate::output::OutputFile;
@@ -155,7 +156,8 @@ impl Format {
     pub fn from_name(name: &str) -> Option<Format> {
         match name {
             "auto" => Some(Format::Auto),
-            "syslog" => Some(Format::Syslog),
+            // Journal entries are told from syslog lines line by line.
+            "syslog" | "journal" => Some(Format::Syslog),
             "jsonl" | "json-lines" => Some(Format::JsonLines),
             _ => None,
         }
@@ -392,7 +394,8 @@ impl Reader<'_> {
         year: &mut Year,
         tally: &mut Tally,
     ) -> Result<()> {
-        let record = Record::parse(line, year);
+        let mut entry = journal::Entry::default();
+        let record = Record::parse(line, year, &mut entry);
         tally.summary.get_or_insert_with(Summary::default).add_line(name, number, record.understood);
         tally.fields.begin_record();
         for (i, key) in keys.iter().enumerate() {
@@ -490,6 +493,9 @@ impl Read for PartReader<'_> {
 /// The kind of an input, told by its first non-blank line (`number`): JSON Lines when it starts
 /// with `{`, else a raw log. A table that ticky-count wrote is an error that says what reads it.
 fn tell_kind(line: &[u8], name: &str, number: u64) -> Result<Kind> {
+    if journal::looks_like_entry(line.trim_ascii_start()) {
+        return Ok(Kind::Syslog);
+    }
     if line.first_non_blank() == Some(b'{') {
         return Ok(Kind::JsonLines);
     }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod gen;
 pub mod html;
 pub mod input;
+pub mod journal;
 pub mod json;
 pub mod merge;
 pub mod output;

@@ -1,6 +1,7 @@
 //! The JSON record of `ticky-parse`: one object per input line, keys in the order DESIGN.md lists
 //! them, written straight into a reused byte buffer.
 
+use crate::journal;
 use crate::scan::{self, special_bytes, word_at};
 use crate::syslog::{self, Header, Payload, PayloadProblem, Timestamp};
 use crate::time::{self, BsdTime, YearGuess};
@@ -111,8 +112,22 @@ impl Key {
 }
 
 impl<'a> Record<'a> {
-    pub fn parse(line: &'a [u8], year: &Year) -> Record<'a> {
-        let Some(header) = syslog::parse_header(line).filter(|h| year.allows(&h.time)) else {
+    /// Parses a syslog line, or a journal entry (`journalctl -o json`), whose decoded fields go into
+    /// `entry` for the record to borrow.
+    pub fn parse(line: &'a [u8], year: &Year, entry: &'a mut journal::Entry) -> Record<'a> {
+        match entry.parse(line) {
+            Some(header) => Record::from_header(line, Some(header)),
+            None => Record::parse_syslog(line, year),
+        }
+    }
+
+    /// Parses a syslog line (no journal entry).
+    pub fn parse_syslog(line: &'a [u8], year: &Year) -> Record<'a> {
+        Record::from_header(line, syslog::parse_header(line).filter(|h| year.allows(&h.time)))
+    }
+
+    fn from_header(line: &'a [u8], header: Option<Header<'a>>) -> Record<'a> {
+        let Some(header) = header else {
             return Record { line, header: None, payload: None, repeat: None, understood: Understanding::NoHeader };
         };
         let (repeat, message) = match syslog::repeated(header.message) {
@@ -263,7 +278,14 @@ pub fn write_record(
     line: &[u8],
     year: &mut Year,
 ) -> Understanding {
-    let record = Record::parse(line, year);
+    // Only a journal entry needs somewhere to decode its fields; a syslog line borrows from itself.
+    let mut entry;
+    let record = if journal::looks_like_entry(line) {
+        entry = journal::Entry::default();
+        Record::parse(line, year, &mut entry)
+    } else {
+        Record::parse_syslog(line, year)
+    };
     record.write_json(out, file, line_number, year);
     record.understood
 }

@@ -93,13 +93,13 @@ pub fn parse_header(line: &[u8]) -> Option<Header<'_>> {
     // An RFC 3164 HOSTNAME has no `:`; a first word that ends in one is the tag of a line without
     // a host (`haproxy[73411]: …`, `mymachine: …`, BusyBox `syslogd -S`).
     let (host, rest) = if word.ends_with(b":") { (None, rest) } else { (Some(word), after) };
-    let (mut program, mut pid, mut message) = parse_tag(rest);
+    let (mut program, mut pid, mut message, spaced) = parse_tag(rest);
     let (mut facility, mut severity) = (facility, severity);
     // BusyBox syslogd writes `facility.priority` after the host: `router daemon.info dnsmasq[1]: …`.
     // Its word ends at a space, so the tag was not found, or was taken for a name with spaces.
-    if host.is_some() && program.map_or(true, |p| p.contains(&b' ')) {
+    if host.is_some() && (program.is_none() || spaced) {
         if let Some((f, s, rest)) = busybox_priority(rest) {
-            (program, pid, message) = parse_tag(rest);
+            (program, pid, message, _) = parse_tag(rest);
             (facility, severity) = (Some(f), Some(s));
         }
     }
@@ -170,12 +170,14 @@ const MAX_SPACED_PROGRAM: usize = 48;
 /// Splits `prog[pid]: message` into its parts. Without a recognisable tag the whole text is the
 /// message (`last message repeated 3 times`). As macOS writes them, a name may hold spaces when a
 /// numeric pid follows (`Microsoft Word[1234]:`), and a detail in parentheses may follow the pid
-/// (`sandboxd[129] ([31211]):`); the detail is not part of the message.
-fn parse_tag(b: &[u8]) -> (Option<&[u8]>, Option<u64>, &[u8]) {
-    let no_tag = (None, None, b);
+/// (`sandboxd[129] ([31211]):`); the detail is not part of the message. The last value says
+/// whether the program's name has a space.
+fn parse_tag(b: &[u8]) -> (Option<&[u8]>, Option<u64>, &[u8], bool) {
+    let no_tag = (None, None, b, false);
     // More than one space after the host (`combo  -- root[2421]:`) is not part of the tag.
     let b = trim_start(b, b" ");
     let end = b.iter().position(|&c| matches!(c, b'[' | b':' | b' ')).unwrap_or(b.len());
+    let spaced = b.get(end) == Some(&b' ');
     let end = match b.get(end) {
         Some(b' ') => match b.iter().position(|&c| matches!(c, b'[' | b':')) {
             Some(i) if b[i] == b'[' && i <= MAX_SPACED_PROGRAM => i,
@@ -191,7 +193,7 @@ fn parse_tag(b: &[u8]) -> (Option<&[u8]>, Option<u64>, &[u8]) {
             return no_tag;
         };
         pid = parse_u64(&inner[..close]);
-        if pid.is_none() && program.contains(&b' ') {
+        if pid.is_none() && spaced {
             return no_tag;
         }
         rest = &inner[close + 1..];
@@ -202,7 +204,7 @@ fn parse_tag(b: &[u8]) -> (Option<&[u8]>, Option<u64>, &[u8]) {
         }
     }
     match rest.strip_prefix(b":") {
-        Some(msg) if !program.is_empty() => (Some(program), pid, msg.strip_prefix(b" ").unwrap_or(msg)),
+        Some(msg) if !program.is_empty() => (Some(program), pid, msg.strip_prefix(b" ").unwrap_or(msg), spaced),
         _ => no_tag,
     }
 }
@@ -270,7 +272,12 @@ fn parse_u64(b: &[u8]) -> Option<u64> {
 
 /// rsyslog's `message repeated N times: [ MSG]` (its duplicate-message reduction): N and the
 /// message that was repeated, as it would have stood alone.
+#[inline]
 pub fn repeated(message: &[u8]) -> Option<(u64, &[u8])> {
+    // Nearly every message differs at its first byte: no call to compare the rest.
+    if message.first() != Some(&b'm') {
+        return None;
+    }
     let rest = message.strip_prefix(b"message repeated ")?;
     let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
     let n = parse_u64(&rest[..digits]).filter(|&n| n > 0)?;

@@ -396,3 +396,31 @@ fn real_logs_agree_with_loghub() {
         assert!(misses.iter().all(|(_, e, _)| e.1.contains(' ')), "{name}: {misses:#?}");
     }
 }
+
+#[test]
+fn journal_entries_become_records_like_syslog_lines() {
+    let wd = Workdir::new("parse-journal");
+    // As `journalctl -o json` writes them: a ticky event, a message of bytes, and a syslog line
+    // mixed in (as a file of both would be).
+    let log = concat!(
+        r#"{"__CURSOR":"s=1","__REALTIME_TIMESTAMP":"1700000000123456","PRIORITY":"3","SYSLOG_FACILITY":"3","_HOSTNAME":"web1","SYSLOG_IDENTIFIER":"ticky","_PID":"812","MESSAGE":"ERROR Connection to DB failed (ac)"}"#,
+        "\n",
+        r#"{"__CURSOR":"s=2","__REALTIME_TIMESTAMP":"1700000002000000","PRIORITY":"6","_HOSTNAME":"web1","SYSLOG_IDENTIFIER":"kernel","MESSAGE":[104,105,255]}"#,
+        "\n",
+        "Nov 14 22:13:23 web1 ticky: INFO Created ticket [#4] (bo)\n",
+    );
+    wd.write("journal.json", log);
+    let records = json_lines(&wd.stdout(wd.command("ticky-parse").args(["--year", "2023", "journal.json"]), ""));
+    assert_eq!(
+        records[0],
+        json!({"line": 1, "time": "2023-11-14T22:13:20.123456Z", "host": "web1", "program": "ticky", "pid": 812,
+               "facility": "daemon", "severity": "err", "message": "ERROR Connection to DB failed (ac)",
+               "level": "ERROR", "error": "Connection to DB failed", "user": "ac"})
+    );
+    assert_eq!((records[1]["message"].as_str(), records[1]["program"].as_str()), (Some("hi\u{fffd}"), Some("kernel")));
+    assert_eq!(records[2]["user"], "bo");
+    // ticky-count reads the entries as a log (its first byte notwithstanding), as the pipe does.
+    let table = ["--by", "user", "--pivot", "level", "--columns", "INFO,ERROR", "--year", "2023"];
+    let direct = wd.stdout(wd.command("ticky-count").args(table).arg("journal.json"), "");
+    assert_eq!(String::from_utf8(direct).unwrap(), "user,INFO,ERROR\nac,0,1\nbo,1,0\n");
+}

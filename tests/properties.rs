@@ -21,6 +21,8 @@ fn log_bytes() -> impl Strategy<Value = Vec<u8>> {
             .prop_map(String::into_bytes),
         "(Jan|Feb) [ 1-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9] h (ticky|sshd): message repeated [0-3] times: \\[ ?(INFO|ERROR) [a-z ]{0,8}\\([a-z]{1,3}\\)\\]"
             .prop_map(String::into_bytes),
+        "\\{\"__REALTIME_TIMESTAMP\":\"[0-9]{1,16}\",(\"_HOSTNAME\":\"[a-z]{1,4}\",)?\"SYSLOG_IDENTIFIER\":\"(ticky|sshd)\",(\"PRIORITY\":\"[0-9]\",)?\"MESSAGE\":\"(INFO|ERROR) [a-z\\\\ ]{0,8}\\([a-z]{1,3}\\)\"\\}"
+            .prop_map(String::into_bytes),
         "(<1[0-9]>1 )?20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?(Z|[+-][01][0-9]:[0-5][0-9])? [a-z-]{1,5} [a-z-]{1,5} [0-9-]{1,3} [-a-z]{1,3} (-|\\[a b=\"c\\]\"\\])? .{0,20}"
             .prop_map(String::into_bytes),
     ];
@@ -107,6 +109,9 @@ proptest! {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if let Some(raw) = value.get("raw") {
                 prop_assert_eq!(raw.as_str().unwrap(), String::from_utf8_lossy(line));
+            } else if ticky::journal::looks_like_entry(line) {
+                // A journal entry's message is decoded from its JSON.
+                prop_assert!(value["message"].is_string());
             } else {
                 let message = value["message"].as_str().unwrap();
                 prop_assert!(String::from_utf8_lossy(line).ends_with(message), "{message:?} not at the end of {line:?}");

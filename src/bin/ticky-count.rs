@@ -36,8 +36,8 @@ Options:
                                 else all columns but a last one named count (a pivot table needs
                                 --by or --keys)
       --keys N                  with --merge: the number of key columns
-      --format NAME             what the inputs are: syslog, jsonl, or auto (the default: JSON
-                                Lines when the first non-blank byte is '{', else raw syslog)
+      --format NAME             what the inputs are: syslog (or journal), jsonl, or auto (the
+                                default: records when the first byte is '{', else a raw log)
       --year YYYY               year of RFC 3164 timestamps in raw logs (as ticky-parse --year)
       --threads N               threads for a regular file (default: every core)
       --summary-csv FILE        write the raw logs' summary as ticky-parse --summary-csv does
