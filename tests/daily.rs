@@ -13,18 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::{bin_path, repo_root, Workdir};
 
-/// Installs daily.sh with the tools under test beside it, as scripts/install.sh lays them out, so
-/// the script finds exactly these binaries.
-fn install(wd: &Workdir) -> PathBuf {
-    let bin = wd.path("bin");
-    fs::create_dir_all(&bin).unwrap();
-    for tool in ["ticky-parse", "ticky-count", "ticky-sort", "ticky-html", "ticky-publish"] {
-        std::os::unix::fs::symlink(bin_path(tool), bin.join(tool)).unwrap();
-    }
-    let script = bin.join("ticky-daily");
-    fs::copy(repo_root().join("scripts/daily.sh"), &script).unwrap();
-    script
-}
+use common::install_daily as install;
 
 /// Runs the installed script as cron would: an empty environment, from `/`, no terminal.
 fn run_as_cron(script: &Path, args: &[&Path]) -> Output {

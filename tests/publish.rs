@@ -251,17 +251,7 @@ impl Drop for Playground {
     }
 }
 
-/// Installs daily.sh with the tools under test beside it.
-fn install_daily(wd: &Workdir) -> PathBuf {
-    let bin = wd.path("bin");
-    fs::create_dir_all(&bin).unwrap();
-    for tool in ["ticky-parse", "ticky-count", "ticky-sort", "ticky-html", "ticky-publish"] {
-        std::os::unix::fs::symlink(bin_path(tool), bin.join(tool)).unwrap();
-    }
-    let script = bin.join("ticky-daily");
-    fs::copy(repo_root().join("scripts/daily.sh"), &script).unwrap();
-    script
-}
+use common::install_daily;
 
 fn daily(script: &Path, log: &Path, out: &Path) -> Command {
     let mut cmd = Command::new(script);

@@ -106,6 +106,19 @@ pub fn bin_path(bin: &str) -> PathBuf {
     })
 }
 
+/// Installs daily.sh with the tools under test beside it, as scripts/install.sh lays them out, so
+/// the script finds exactly these binaries; returns the script's path.
+pub fn install_daily(wd: &Workdir) -> PathBuf {
+    let bin = wd.path("bin");
+    fs::create_dir_all(&bin).unwrap();
+    for tool in ["ticky-parse", "ticky-count", "ticky-sort", "ticky-html", "ticky-publish"] {
+        std::os::unix::fs::symlink(bin_path(tool), bin.join(tool)).unwrap();
+    }
+    let script = bin.join("ticky-daily");
+    fs::copy(repo_root().join("scripts/daily.sh"), &script).unwrap();
+    script
+}
+
 pub fn path_with_bins() -> String {
     let bins = bin_path("ticky-parse").parent().unwrap().to_path_buf();
     format!("{}:{}", bins.display(), std::env::var("PATH").unwrap_or_default())
