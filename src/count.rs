@@ -315,7 +315,7 @@ impl Reader<'_> {
         let input = input::open(path)?;
         let year = match self.read.year {
             Some(y) => Year::Fixed(y),
-            None => Year::Guess(YearGuess::new(time::unix_seconds(input.modified.unwrap_or_else(SystemTime::now)))),
+            None => Year::Guess(YearGuess::new(time::local_seconds(input.modified.unwrap_or_else(SystemTime::now)))),
         };
         let name = input.name.clone();
         let size =

@@ -135,7 +135,7 @@ pub fn run(opts: &ParseOptions, paths: &[String], out: &mut impl Write) -> Resul
         let input = input::open(path)?;
         let mut year = match opts.year {
             Some(y) => Year::Fixed(y),
-            None => Year::Guess(YearGuess::new(time::unix_seconds(input.modified.unwrap_or_else(SystemTime::now)))),
+            None => Year::Guess(YearGuess::new(time::local_seconds(input.modified.unwrap_or_else(SystemTime::now)))),
         };
         let file = summary.several_files.then_some(input.name.as_str());
         parse_stream(input.reader, &input.name, file, &mut year, &mut buf, out, &mut summary)?;

@@ -63,6 +63,17 @@ pub fn unix_seconds(t: SystemTime) -> i64 {
     }
 }
 
+/// The wall-clock time of `t` in the local time zone (`TZ`, else the system's), as seconds since
+/// 1970-01-01 00:00 of that clock. RFC 3164 times are local and naive, so the year guess compares
+/// them with the reference on this clock, not in UTC: far from UTC the two differ by up to 14
+/// hours, enough to give a line near New Year the wrong year.
+pub fn local_seconds(t: SystemTime) -> i64 {
+    let unix = unix_seconds(t);
+    let offset =
+        jiff::Timestamp::from_second(unix).map(|ts| jiff::tz::TimeZone::system().to_offset(ts).seconds()).unwrap_or(0);
+    unix + i64::from(offset)
+}
+
 /// A month, day and time of day as RFC 3164 writes them, without a year.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BsdTime {

@@ -424,3 +424,25 @@ fn journal_entries_become_records_like_syslog_lines() {
     let direct = wd.stdout(wd.command("ticky-count").args(table).arg("journal.json"), "");
     assert_eq!(String::from_utf8(direct).unwrap(), "user,INFO,ERROR\nac,0,1\nbo,1,0\n");
 }
+
+#[test]
+fn the_year_is_guessed_on_the_local_clock_of_the_log() {
+    let wd = Workdir::new("parse-tz");
+    // Written a minute before midnight on New Year's Eve in UTC+14 (09:00 UTC), read there: a line
+    // of 20:00 the next evening, local time, is New Year's Day 2026, within the day of slack. On a
+    // UTC clock the file's time would be 09:00 and the line 35 hours later: last year.
+    wd.write("kiritimati.log", "Jan  1 20:00:00 h ticky: ERROR x (u)\nDec 31 23:59:00 h ticky: ERROR x (u)\n");
+    let made = wd.sh("touch -d '2025-12-31 09:59 UTC' kiritimati.log");
+    assert!(made.status.success());
+    // POSIX TZ strings name the offset west of UTC: `UTC-14` is fourteen hours east.
+    for (tz, expected) in [
+        ("UTC-14", ["2026-01-01T20:00:00", "2025-12-31T23:59:00"]),
+        ("UTC", ["2025-01-01T20:00:00", "2025-12-31T23:59:00"]),
+    ] {
+        let out = wd.stdout(wd.command("ticky-parse").env("TZ", tz).arg("kiritimati.log"), "");
+        let times: Vec<String> = json_lines(&out).iter().map(|r| r["time"].as_str().unwrap().to_string()).collect();
+        assert_eq!(times, expected, "TZ={tz}");
+        let count = wd.stdout(wd.command("ticky-count").env("TZ", tz).args(["--by", "time", "kiritimati.log"]), "");
+        assert!(String::from_utf8(count).unwrap().contains(expected[0]), "TZ={tz}");
+    }
+}
