@@ -33,7 +33,7 @@ p.sub { margin: 0 0 1rem; color: var(--muted); }
 .wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
 th, td { padding: .4rem .6rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
+         overflow-wrap: anywhere; unicode-bidi: isolate; }
 thead th { background: var(--head); position: sticky; top: 0; }
 tbody tr:nth-child(even) { background: var(--stripe); }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -50,29 +50,63 @@ p.empty { color: var(--muted); }
 }
 "#;
 
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values. Unicode's bidirectional controls
+/// (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) are shown as `[U+202E]`: anyone who can
+/// write a log line could otherwise make `adm\u{202e}gnp.exe` read as `admexe.png` on the page.
 pub fn escape(out: &mut Vec<u8>, text: &[u8]) {
     for chunk in text.utf8_chunks() {
         let mut start = 0;
         let valid = chunk.valid().as_bytes();
-        for (i, &c) in valid.iter().enumerate() {
-            let entity: &[u8] = match c {
-                b'&' => b"&amp;",
-                b'<' => b"&lt;",
-                b'>' => b"&gt;",
-                b'"' => b"&quot;",
-                b'\'' => b"&#39;",
-                _ => continue,
+        let mut i = 0;
+        while i < valid.len() {
+            let c = valid[i];
+            let (entity, len): (&[u8], usize) = match c {
+                b'&' => (b"&amp;", 1),
+                b'<' => (b"&lt;", 1),
+                b'>' => (b"&gt;", 1),
+                b'"' => (b"&quot;", 1),
+                b'\'' => (b"&#39;", 1),
+                0xd8 | 0xe2 => match bidi_control(&valid[i..]) {
+                    Some(name) => (name, if c == 0xd8 { 2 } else { 3 }),
+                    None => {
+                        i += 1;
+                        continue;
+                    }
+                },
+                _ => {
+                    i += 1;
+                    continue;
+                }
             };
             out.extend_from_slice(&valid[start..i]);
             out.extend_from_slice(entity);
-            start = i + 1;
+            i += len;
+            start = i;
         }
         out.extend_from_slice(&valid[start..]);
         if !chunk.invalid().is_empty() {
             out.extend_from_slice("\u{fffd}".as_bytes());
         }
     }
+}
+
+/// The visible name of a bidirectional control character at the start of `s` (valid UTF-8).
+fn bidi_control(s: &[u8]) -> Option<&'static [u8]> {
+    Some(match s {
+        [0xd8, 0x9c, ..] => b"[U+061C]",
+        [0xe2, 0x80, 0x8e, ..] => b"[U+200E]",
+        [0xe2, 0x80, 0x8f, ..] => b"[U+200F]",
+        [0xe2, 0x80, 0xaa, ..] => b"[U+202A]",
+        [0xe2, 0x80, 0xab, ..] => b"[U+202B]",
+        [0xe2, 0x80, 0xac, ..] => b"[U+202C]",
+        [0xe2, 0x80, 0xad, ..] => b"[U+202D]",
+        [0xe2, 0x80, 0xae, ..] => b"[U+202E]",
+        [0xe2, 0x81, 0xa6, ..] => b"[U+2066]",
+        [0xe2, 0x81, 0xa7, ..] => b"[U+2067]",
+        [0xe2, 0x81, 0xa8, ..] => b"[U+2068]",
+        [0xe2, 0x81, 0xa9, ..] => b"[U+2069]",
+        _ => return None,
+    })
 }
 
 fn number(cell: &[u8]) -> Option<f64> {
@@ -226,6 +260,16 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;\u{fffd}"
+        );
+    }
+
+    #[test]
+    fn bidirectional_controls_are_shown_not_obeyed() {
+        let mut out = Vec::new();
+        escape(&mut out, "adm\u{202e}gnp.exe \u{2066}x\u{2069} \u{61c}\u{200f}ok \u{2014} é 日本".as_bytes());
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "adm[U+202E]gnp.exe [U+2066]x[U+2069] [U+061C][U+200F]ok \u{2014} é 日本"
         );
     }
 }

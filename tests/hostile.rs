@@ -303,3 +303,14 @@ fn a_terminal_on_standard_input_gets_a_word_that_input_is_expected() {
     let out = wd.sh("echo 'a,count' | ticky-html");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("terminal"), "{out:?}");
 }
+
+#[test]
+fn bidirectional_controls_in_a_name_are_shown_on_the_page_not_obeyed() {
+    let wd = Workdir::new("hostile-bidi");
+    // A user name that would read as "admexe.png".
+    wd.write("users.csv", "Username,count\n\"adm\u{202e}gnp.exe\",3\n");
+    let page = String::from_utf8(wd.stdout(wd.command("ticky-html").arg("users.csv"), "")).unwrap();
+    assert!(page.contains("<td>adm[U+202E]gnp.exe</td>"), "{page}");
+    assert!(!page.contains('\u{202e}'));
+    assert!(page.contains("unicode-bidi: isolate"));
+}
