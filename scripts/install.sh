@@ -2,15 +2,50 @@
 # Installs the ticky tools, their man pages, the daily report script (as ticky-daily) and the sample
 # log under PREFIX (default /usr/local):
 #
-#   scripts/install.sh [PREFIX]
+#   scripts/install.sh [PREFIX]              install (default /usr/local)
+#   scripts/install.sh --uninstall [PREFIX]  remove what an install put there
 #
 # It builds the release binaries first with cargo; set TICKY_BUILD_DIR to a folder that already
 # holds built binaries to install those instead.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
+usage() {
+    cat <<USAGE
+install.sh: install the ticky tools, their man pages, ticky-daily and the sample log
+
+Usage: scripts/install.sh [PREFIX]
+       scripts/install.sh --uninstall [PREFIX]
+
+PREFIX defaults to /usr/local; a relative PREFIX is taken from the current directory. Builds the
+release binaries with cargo first (or installs those in \$TICKY_BUILD_DIR).
+USAGE
+}
+
+uninstall=0
+case "${1:-}" in
+-h | --help) usage; exit 0 ;;
+--uninstall) uninstall=1; shift ;;
+-*) echo "install.sh: unknown option '$1'; see scripts/install.sh --help" >&2; exit 2 ;;
+esac
+[ $# -le 1 ] || { echo "install.sh: too many arguments; see scripts/install.sh --help" >&2; exit 2; }
 prefix=${1:-/usr/local}
+# A relative prefix means relative to where the command was given, not to the repository.
+case "$prefix" in
+/*) ;;
+*) prefix=$PWD/$prefix ;;
+esac
+cd "$(dirname "$0")/.."
 tools=(ticky-parse ticky-count ticky-sort ticky-html ticky-gen ticky-publish)
+
+if [ "$uninstall" = 1 ]; then
+    for t in "${tools[@]}" ticky-daily; do rm -f -- "$prefix/bin/$t"; done
+    for page in man/*.1; do rm -f -- "$prefix/share/man/man1/$(basename "$page")"; done
+    for page in man/*.8; do rm -f -- "$prefix/share/man/man8/$(basename "$page")"; done
+    rm -f -- "$prefix/share/ticky/sample.log"
+    rmdir -- "$prefix/share/ticky" 2>/dev/null || true
+    echo "install.sh: removed ticky from $prefix"
+    exit 0
+fi
 
 if [ -n "${TICKY_BUILD_DIR:-}" ]; then
     build=$TICKY_BUILD_DIR

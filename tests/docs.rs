@@ -137,3 +137,36 @@ fn man_renders_and_install_gives_working_commands() {
     let errors = fs::read_to_string(run_dir.join("ticky-report/error_message.csv")).unwrap();
     assert!(errors.starts_with("Error,Count\nTimeout while retrieving information,15\n"), "{errors}");
 }
+
+#[test]
+fn install_takes_help_a_relative_prefix_and_uninstalls() {
+    let wd = Workdir::new("docs-install-rel");
+    let script = repo_root().join("scripts/install.sh");
+    // --help answers at once: no build, no install.
+    let help = Command::new(&script).arg("--help").current_dir(&wd.dir).output().unwrap();
+    assert!(help.status.success() && String::from_utf8_lossy(&help.stdout).contains("--uninstall"), "{help:?}");
+    assert_eq!(fs::read_dir(&wd.dir).unwrap().count(), 0);
+    // A relative prefix is taken from where the command is given.
+    let build = bin_path("ticky-parse").parent().unwrap().to_path_buf();
+    let out = Command::new(&script).arg("pfx").env("TICKY_BUILD_DIR", &build).current_dir(&wd.dir).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(wd.path("pfx/bin/ticky-publish").exists() && wd.path("pfx/share/man/man8/ticky-daily.8").exists());
+    let out = Command::new(&script).args(["--uninstall", "pfx"]).current_dir(&wd.dir).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let left: Vec<_> = walk(&wd.path("pfx"));
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// The files below `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
