@@ -88,7 +88,16 @@ pub fn list_value(parser: &mut lexopt::Parser, option: &str) -> Result<Vec<Strin
     Ok(items)
 }
 
-/// The value of `--year`: a year from 1 to 9999.
+/// A whole-number option value within `min..=max`, or a usage error that names the option.
+pub fn number_value(parser: &mut lexopt::Parser, option: &str, min: u64, max: u64) -> Result<u64> {
+    let value = string_value(parser, option)?;
+    match value.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(Error::usage(format!("{option}: expected a whole number from {min} to {max}, not {value:?}"))),
+    }
+}
+
+/// The value of `--year`: a year from 1970 to 9999.
 pub fn year_value(parser: &mut lexopt::Parser) -> Result<i64> {
     let value = string_value(parser, "--year")?;
     match value.parse::<i64>() {

@@ -5,7 +5,6 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::unix::fs::FileExt;
-use std::time::SystemTime;
 
 use bstr::ByteSlice;
 
@@ -19,7 +18,6 @@ use crate::merge;
 use crate::output::OutputFile;
 use crate::parse::Summary;
 use crate::record::{self, Key, Record, Year};
-use crate::time::{self, YearGuess};
 
 /// Cross-tabulation: one count column per listed value of `field`.
 #[derive(Clone, Debug)]
@@ -92,12 +90,10 @@ struct Tally {
 }
 
 impl Tally {
-    fn new(specs: &[Spec<'_>], widths: &[usize], names: &[Vec<u8>]) -> Tally {
-        let names = names.iter().map(|n| String::from_utf8_lossy(n).into_owned()).collect();
-        debug_assert_eq!(specs.len(), widths.len());
+    fn new(widths: &[usize], names: &[String]) -> Tally {
         Tally {
             counters: widths.iter().map(|&w| Counter::new(w)).collect(),
-            fields: Fields::new(names),
+            fields: Fields::new(names.to_vec()),
             records: 0,
             summary: None,
             key: Vec::new(),
@@ -280,8 +276,7 @@ pub fn run_with(
     // A record with `repeat` (rsyslog's "message repeated N times") stands for N events.
     let repeat = (!read.lines).then(|| field("repeat"));
     let mut files = open_outputs(tables)?;
-    let names: Vec<Vec<u8>> = names.into_iter().map(String::into_bytes).collect();
-    let mut tally = Tally::new(&specs, &widths, &names);
+    let mut tally = Tally::new(&widths, &names);
     let reader = Reader { specs: &specs, widths: &widths, names: &names, read, several: paths.len() > 1, repeat };
     for path in paths {
         reader.count_input(path, &mut tally)?;
@@ -302,7 +297,7 @@ pub fn run_with(
 struct Reader<'a> {
     specs: &'a [Spec<'a>],
     widths: &'a [usize],
-    names: &'a [Vec<u8>],
+    names: &'a [String],
     read: &'a ReadOptions,
     /// Several inputs: raw records then carry a `file` key, as ticky-parse writes them.
     several: bool,
@@ -313,15 +308,12 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn count_input(&self, path: &str, tally: &mut Tally) -> Result<()> {
         let input = input::open(path)?;
-        let year = match self.read.year {
-            Some(y) => Year::Fixed(y),
-            None => Year::Guess(YearGuess::new(time::local_seconds(input.modified.unwrap_or_else(SystemTime::now)))),
-        };
+        let year = Year::for_input(self.read.year, input.modified);
         let name = input.name.clone();
         let size =
             (path != "-").then(|| std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len())).flatten();
         // A part's line numbers start at 1: a table that needs `line` reads the file in one piece.
-        let needs_line = self.names.iter().any(|n| n.as_slice() == b"line");
+        let needs_line = self.names.iter().any(|n| n == "line");
         if let Some(size) = size.filter(|&s| self.read.threads > 1 && s >= self.read.min_split && !needs_line) {
             let kind = match self.read.format.kind() {
                 Some(kind) => Some(kind),
@@ -346,7 +338,7 @@ impl Reader<'_> {
         tally: &mut Tally,
     ) -> Result<()> {
         let file = self.several.then_some(name);
-        let keys: Vec<Option<Key>> = self.names.iter().map(|n| Key::from_name(n)).collect();
+        let keys: Vec<Option<Key>> = self.names.iter().map(|n| Key::from_name(n.as_bytes())).collect();
         // Blank lines before the kind is known: raw records if it turns out to be a raw log.
         let mut blank: Vec<(u64, Vec<u8>)> = Vec::new();
         while let Some((number, line)) = lines.next_line()? {
@@ -425,7 +417,7 @@ impl Reader<'_> {
                 .map(|(k, w)| {
                     let (start, end) = (w[0], w[1]);
                     scope.spawn(move || {
-                        let mut part = Tally::new(self.specs, self.widths, self.names);
+                        let mut part = Tally::new(self.widths, self.names);
                         let reader = PartReader { file, pos: start, end };
                         let mut lines = LineReader::new(reader, name);
                         if k > 0 {

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use bstr::ByteSlice;
 use serde::Deserialize;
 
 use crate::syslog::{Header, Timestamp};
@@ -67,11 +68,7 @@ struct Fields<'a> {
 /// Whether a line may be a journal entry: a JSON object with the journal's own timestamp.
 #[inline]
 pub fn looks_like_entry(line: &[u8]) -> bool {
-    line.first() == Some(&b'{') && memchr_str(line, b"\"__REALTIME_TIMESTAMP\"")
-}
-
-fn memchr_str(haystack: &[u8], needle: &[u8]) -> bool {
-    bstr::ByteSlice::find(haystack, needle).is_some()
+    line.first() == Some(&b'{') && line.find(b"\"__REALTIME_TIMESTAMP\"").is_some()
 }
 
 impl Entry {

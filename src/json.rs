@@ -57,11 +57,6 @@ impl Fields {
         scanner.record(self).map_err(|what| format!("invalid JSON record: {what} (column {})", scanner.i + 1))
     }
 
-    /// The names of the wanted fields, in the order [`Fields::get`] numbers them.
-    pub fn names(&self) -> &[Vec<u8>] {
-        &self.names
-    }
-
     /// Starts a record whose values the caller fills in with [`Fields::fill`] (a raw log line parsed
     /// in process), instead of one read from JSON.
     pub fn begin_record(&mut self) {

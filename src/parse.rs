@@ -3,13 +3,11 @@
 
 use std::fmt;
 use std::io::{Read, Write};
-use std::time::SystemTime;
 
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::output;
 use crate::record::{self, Understanding, Year};
-use crate::time::{self, YearGuess};
 
 #[derive(Clone, Debug, Default)]
 pub struct ParseOptions {
@@ -133,10 +131,7 @@ pub fn run(opts: &ParseOptions, paths: &[String], out: &mut impl Write) -> Resul
     let mut buf = Vec::with_capacity(2 * output::OUTPUT_BUFFER);
     for path in paths {
         let input = input::open(path)?;
-        let mut year = match opts.year {
-            Some(y) => Year::Fixed(y),
-            None => Year::Guess(YearGuess::new(time::local_seconds(input.modified.unwrap_or_else(SystemTime::now)))),
-        };
+        let mut year = Year::for_input(opts.year, input.modified);
         let file = summary.several_files.then_some(input.name.as_str());
         parse_stream(input.reader, &input.name, file, &mut year, &mut buf, out, &mut summary)?;
     }

@@ -1,6 +1,8 @@
 //! The JSON record of `ticky-parse`: one object per input line, keys in the order DESIGN.md lists
 //! them, written straight into a reused byte buffer.
 
+use std::time::SystemTime;
+
 use crate::journal;
 use crate::scan::{self, special_bytes, word_at};
 use crate::syslog::{self, Header, Payload, PayloadProblem, Timestamp};
@@ -42,6 +44,15 @@ pub enum Year {
 }
 
 impl Year {
+    /// The year of an input's RFC 3164 times: `--year` when given, else guessed from the input's
+    /// modification time (now for standard input) on the local clock.
+    pub fn for_input(fixed: Option<i64>, modified: Option<SystemTime>) -> Year {
+        match fixed {
+            Some(y) => Year::Fixed(y),
+            None => Year::Guess(YearGuess::new(time::local_seconds(modified.unwrap_or_else(SystemTime::now)))),
+        }
+    }
+
     /// Whether a timestamp can be in this year: with `--year 2025`, `Feb 29` is no more a date than
     /// `Jan 32`. (A guessed year is always one that has the day.)
     fn allows(&self, time: &Timestamp<'_>) -> bool {
@@ -122,7 +133,7 @@ impl<'a> Record<'a> {
     }
 
     /// Parses a syslog line (no journal entry).
-    pub fn parse_syslog(line: &'a [u8], year: &Year) -> Record<'a> {
+    fn parse_syslog(line: &'a [u8], year: &Year) -> Record<'a> {
         Record::from_header(line, syslog::parse_header(line).filter(|h| year.allows(&h.time)))
     }
 
@@ -278,14 +289,8 @@ pub fn write_record(
     line: &[u8],
     year: &mut Year,
 ) -> Understanding {
-    // Only a journal entry needs somewhere to decode its fields; a syslog line borrows from itself.
-    let mut entry;
-    let record = if journal::looks_like_entry(line) {
-        entry = journal::Entry::default();
-        Record::parse(line, year, &mut entry)
-    } else {
-        Record::parse_syslog(line, year)
-    };
+    let mut entry = journal::Entry::default();
+    let record = Record::parse(line, year, &mut entry);
     record.write_json(out, file, line_number, year);
     record.understood
 }

@@ -100,15 +100,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                 read.format = Format::from_name(&value)
                     .ok_or_else(|| Error::usage(format!("--format: expected auto, syslog or jsonl, not {value:?}")))?;
             }
-            Long("threads") => {
-                let value = cli::string_value(&mut args, "--threads")?;
-                match value.parse::<usize>() {
-                    Ok(n) if (1..=1024).contains(&n) => read.threads = n,
-                    _ => {
-                        return Err(Error::usage(format!("--threads: expected a number from 1 to 1024, not {value:?}")))
-                    }
-                }
-            }
+            Long("threads") => read.threads = cli::number_value(&mut args, "--threads", 1, 1024)? as usize,
             Long("lines") => read.lines = true,
             Long("summary-csv") => summary_csv = Some(cli::string_value(&mut args, "--summary-csv")?),
             Value(path) => paths.push(cli::path_value(path)),

@@ -44,8 +44,8 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         match arg {
             Short('h') | Long("help") => return cli::print_help(HELP),
             Short('V') | Long("version") => return cli::print_version(NAME),
-            Long("keep") => opts.keep = number(&mut args, "--keep", 1)? as usize,
-            Long("wait") => opts.wait = Duration::from_secs(number(&mut args, "--wait", 0)?),
+            Long("keep") => opts.keep = cli::number_value(&mut args, "--keep", 1, 100_000)? as usize,
+            Long("wait") => opts.wait = Duration::from_secs(cli::number_value(&mut args, "--wait", 0, 100_000)?),
             Long("exact-csv") => opts.exact_csv = true,
             Value(path) => paths.push(path.into()),
             _ => return Err(arg.unexpected().into()),
@@ -55,12 +55,4 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         .map_err(|p| Error::usage(format!("expected SRCDIR and OUTDIR, got {} argument(s)", p.len())))?;
     publish::publish(&src, &outdir, &opts)?;
     Ok(())
-}
-
-fn number(args: &mut lexopt::Parser, option: &str, min: u64) -> Result<u64> {
-    let value = cli::string_value(args, option)?;
-    match value.parse::<u64>() {
-        Ok(n) if n >= min && n <= 100_000 => Ok(n),
-        _ => Err(Error::usage(format!("{option}: expected a whole number from {min} to 100000, not {value:?}"))),
-    }
 }
