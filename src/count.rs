@@ -133,7 +133,7 @@ fn parse_events(text: &[u8]) -> Option<u64> {
 
 /// How an input is read: ticky-parse's records, or a raw log parsed in process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     JsonLines,
     Syslog,
 }
@@ -159,7 +159,7 @@ impl Format {
         }
     }
 
-    fn kind(self) -> Option<Kind> {
+    pub(crate) fn kind(self) -> Option<Kind> {
         match self {
             Format::Auto => None,
             Format::Syslog => Some(Kind::Syslog),
@@ -484,7 +484,7 @@ impl Read for PartReader<'_> {
 
 /// The kind of an input, told by its first non-blank line (`number`): JSON Lines when it starts
 /// with `{`, else a raw log. A table that ticky-count wrote is an error that says what reads it.
-fn tell_kind(line: &[u8], name: &str, number: u64) -> Result<Kind> {
+pub(crate) fn tell_kind(line: &[u8], name: &str, number: u64) -> Result<Kind> {
     if journal::looks_like_entry(line.trim_ascii_start()) {
         return Ok(Kind::Syslog);
     }

@@ -102,6 +102,16 @@ pub fn open_all(paths: &[String]) -> Result<Vec<Input>> {
     paths.iter().map(|p| open(p)).collect()
 }
 
+/// A line as [`LineReader::next_line_raw`] gives it.
+pub struct RawLine<'a> {
+    /// 1-based.
+    pub number: u64,
+    /// Without its end of line (and a byte order mark at the start of an input).
+    pub line: &'a [u8],
+    /// Exactly as read.
+    pub raw: &'a [u8],
+}
+
 /// Reads lines straight out of large reads into one buffer of its own: a line is copied only when
 /// it straddles two reads, so the hot path neither copies nor allocates. The buffer grows to hold
 /// the longest line.
@@ -153,9 +163,28 @@ impl<R: Read> LineReader<R> {
     /// buffer and the next step is a read, which may wait for input: a pipe or a terminal that has
     /// nothing more to give for now. A filter passes its output on there, so that records of a
     /// slowly growing log (`tail -F`) are not held back waiting for a buffer to fill.
-    pub fn next_line_or_wait(&mut self, mut before_read: impl FnMut() -> Result<()>) -> Result<Option<(u64, &[u8])>> {
+    pub fn next_line_or_wait(&mut self, before_read: impl FnMut() -> Result<()>) -> Result<Option<(u64, &[u8])>> {
+        Ok(self.advance(before_read)?.map(|(_, start, end)| (self.line, &self.buf[start..end])))
+    }
+
+    /// [`LineReader::next_line`], with the line's bytes exactly as read as well: with its byte
+    /// order mark and its `\n` or `\r\n` (none at the end of an input without a final newline).
+    /// The raw lines' lengths add up to the input's size.
+    pub fn next_line_raw(&mut self) -> Result<Option<RawLine<'_>>> {
+        let found = self.advance(|| Ok(()))?;
+        Ok(found.map(|(raw, start, end)| RawLine {
+            number: self.line,
+            line: &self.buf[start..end],
+            raw: &self.buf[raw..self.start],
+        }))
+    }
+
+    /// Finds the next line and returns where it is in the buffer: where its raw bytes start, and
+    /// the bounds of the line without its end of line (and byte order mark). The raw bytes end
+    /// where the next line starts.
+    fn advance(&mut self, mut before_read: impl FnMut() -> Result<()>) -> Result<Option<(usize, usize, usize)>> {
         let mut searched = self.start;
-        let (line_start, line_end) = loop {
+        let (mut line_start, mut line_end) = loop {
             if let Some(i) = self.buf[searched..self.end].find_byte(b'\n') {
                 let (start, end) = (self.start, searched + i);
                 self.start = end + 1;
@@ -173,11 +202,14 @@ impl<R: Read> LineReader<R> {
             searched = self.fill()?;
         };
         self.line += 1;
-        let mut line = &self.buf[line_start..line_end];
-        if self.line == 1 && self.skip_bom {
-            line = line.strip_prefix(UTF8_BOM).unwrap_or(line);
+        let raw = line_start;
+        if self.line == 1 && self.skip_bom && self.buf[line_start..line_end].starts_with(UTF8_BOM) {
+            line_start += UTF8_BOM.len();
         }
-        Ok(Some((self.line, line.strip_suffix(b"\r").unwrap_or(line))))
+        if line_end > line_start && self.buf[line_end - 1] == b'\r' {
+            line_end -= 1;
+        }
+        Ok(Some((raw, line_start, line_end)))
     }
 
     /// Moves the unread bytes to the front (growing the buffer when they fill it) and reads more.

@@ -20,6 +20,7 @@ pub mod publish;
 pub mod record;
 pub mod scan;
 pub mod sort;
+pub mod store;
 pub mod syslog;
 pub mod time;
 pub mod tmpfile;

@@ -1,0 +1,94 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use lexopt::prelude::*;
+use ticky::count::Format;
+use ticky::store::{self, StoreOptions};
+use ticky::{cli, input, Error, Result};
+
+const NAME: &str = "ticky-store";
+
+const HELP: &str = "\
+ticky-store: keep records in a SQLite database, for questions asked later
+
+Usage: ticky-store [OPTIONS] DB [FILE...]
+
+Reads each FILE or standard input, raw logs (parsed as ticky-parse would; gzip read directly) or
+ticky-parse's JSON Lines, and adds its records to the SQLite database DB, made when missing
+(mode 0600). Storing a file again adds only the lines it did not store before: a file is known
+by its contents, so a grown log adds its new lines and a rotated copy (syslog.1, syslog.2.gz)
+adds nothing twice. Standard input has no such identity: each run adds all of it. Records go in
+10,000 to a transaction, with the file's position: a run killed at any moment leaves whole
+batches, and the next run goes on where it stopped. Query with sqlite3: see ticky-store(1).
+
+Options:
+      --format NAME     what the inputs are: syslog (or journal), jsonl, or auto (the default:
+                        records when the first byte is '{', else a raw log)
+      --year YYYY       year of RFC 3164 timestamps in raw logs (as ticky-parse --year)
+      --retain DAYS     then delete records older than DAYS days (with --retain, no FILE means
+                        no input, not standard input)
+      --batch N         records per transaction (default: 10000)
+      --wait SECONDS    how long to wait while another ticky-store uses DB (default: 600)
+  -q, --quiet           say nothing on success
+  -h, --help            print this help
+  -V, --version         print the version
+
+Examples:
+  ticky-store /var/lib/ticky/logs.db /var/log/syslog
+  sqlite3 /var/lib/ticky/logs.db \"select user, count(*) from records group by user\"
+";
+
+fn main() -> ExitCode {
+    cli::main(NAME, run)
+}
+
+fn run(mut args: lexopt::Parser) -> Result<()> {
+    let mut opts = StoreOptions::default();
+    let mut quiet = false;
+    let mut paths = Vec::new();
+    while let Some(arg) = args.next()? {
+        match arg {
+            Short('h') | Long("help") => return cli::print_help(HELP),
+            Short('V') | Long("version") => return cli::print_version(NAME),
+            Long("format") => {
+                let value = cli::string_value(&mut args, "--format")?;
+                opts.format = Format::from_name(&value)
+                    .ok_or_else(|| Error::usage(format!("--format: expected auto, syslog or jsonl, not {value:?}")))?;
+            }
+            Long("year") => opts.year = Some(cli::year_value(&mut args)?),
+            Long("retain") => opts.retain = Some(cli::number_value(&mut args, "--retain", 1, 1_000_000)?),
+            Long("batch") => opts.batch = cli::number_value(&mut args, "--batch", 1, 10_000_000)? as usize,
+            Long("wait") => opts.wait = Duration::from_secs(cli::number_value(&mut args, "--wait", 0, 1_000_000)?),
+            Short('q') | Long("quiet") => quiet = true,
+            Value(path) => paths.push(cli::path_value(path)),
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    if paths.is_empty() {
+        return Err(Error::usage("expected DB, the database to store into (and the FILEs to read)"));
+    }
+    let db = PathBuf::from(paths.remove(0));
+    let paths = if paths.is_empty() && opts.retain.is_some() { paths } else { input::names_or_stdin(paths) };
+    cli::hint_if_terminal(NAME, &paths, "records or a log");
+    let outcome = store::run(&db, &opts, &paths)?;
+    for stored in &outcome.inputs {
+        if let Some(summary) = stored.summary.as_ref().filter(|s| s.not_understood() > 0) {
+            cli::say(&format!("{NAME}: {}: {summary}", stored.name));
+        }
+        if stored.held_back {
+            cli::say(&format!(
+                "{NAME}: {}: the last line has no newline and is not a whole record yet: not stored; \
+                 it is stored by the next run once it is complete",
+                stored.name
+            ));
+        }
+        if !quiet {
+            cli::say(&format!("{NAME}: {}", stored));
+        }
+    }
+    if let (Some(deleted), false) = (outcome.deleted, quiet) {
+        cli::say(&format!("{NAME}: --retain: {deleted} older record{} deleted", if deleted == 1 { "" } else { "s" }));
+    }
+    Ok(())
+}
