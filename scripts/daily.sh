@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ticky-daily: the daily report of the ticky service, from cron.
 #
-#   scripts/daily.sh [--keep N] [--min-lines N] [LOG [OUTDIR]]
+#   scripts/daily.sh [--keep N] [--min-lines N] [--db DB] [LOG [OUTDIR]]
 #
 # Counts LOG once (a rotated .gz too) into the error ranking and the per-user table,
 # renders both as HTML with an index page, and publishes them into OUTDIR. Every file is built in a
@@ -34,6 +34,8 @@ Options:
   --keep N        run folders to keep in OUTDIR/runs, the published one included (default: 3)
   --min-lines N   refuse to publish when fewer than N lines were understood (default: 1); an
                   empty log, one without a syslog line or without a ticky event is always refused
+  --db DB         also keep LOG's records in the SQLite database DB with ticky-store, after
+                  publishing (a log stored before adds only its new lines)
   -h, --help      print this help
   -V, --version   print the version
 
@@ -55,6 +57,7 @@ usage_error() {
 
 keep=3
 min_lines=1
+db=""
 args=()
 while [ $# -gt 0 ]; do
     case $1 in
@@ -65,7 +68,11 @@ while [ $# -gt 0 ]; do
         [[ $2 =~ ^[0-9]{1,9}$ ]] || usage_error "$1: expected a whole number, not '$2'"
         if [ "$1" = --keep ]; then keep=$2; else min_lines=$2; fi
         shift 2 ;;
-    --keep=* | --min-lines=*) set -- "${1%%=*}" "${1#*=}" "${@:2}" ;;
+    --db)
+        [ $# -ge 2 ] && [ -n "$2" ] || usage_error "--db needs the path of a database"
+        db=$2
+        shift 2 ;;
+    --keep=* | --min-lines=* | --db=*) set -- "${1%%=*}" "${1#*=}" "${@:2}" ;;
     --) shift; args+=("$@"); break ;;
     -?*) usage_error "unknown option '$1'" ;;
     *) args+=("$1"); shift ;;
@@ -96,6 +103,7 @@ count=$(find_tool ticky-count)
 sort=$(find_tool ticky-sort)
 html=$(find_tool ticky-html)
 publish=$(find_tool ticky-publish)
+[ -z "$db" ] || store=$(find_tool ticky-store)
 
 unchanged="the report in $out is unchanged"
 
@@ -190,3 +198,12 @@ HTML
 (umask 022 && mkdir -p -- "$(dirname -- "$out")") || fail "cannot create the folder of $out; $unchanged"
 "$publish" --keep "$keep" -- "$report" "$out" || fail "publishing into $out failed; $unchanged"
 echo "$me: report published in $out/index.html ($lines, $bad not fully understood)"
+
+# The records too, for later questions: ticky-store adds only what it did not store before.
+if [ -n "$db" ]; then
+    "$store" -q --format syslog -- "$db" "$log" 2>"$tmp/store.err" || {
+        cat "$tmp/store.err" >&2
+        fail "storing the records of $log into $db failed; the report was published"
+    }
+    echo "$me: records stored in $db"
+fi

@@ -864,6 +864,7 @@ COMMIT;",
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record;
 
     #[test]
     fn the_record_keys_come_first_in_their_order() {

@@ -99,6 +99,39 @@ fn cron_run_publishes_the_seed_tables_readable_by_the_web_server() {
 }
 
 #[test]
+fn db_keeps_the_records_once_and_sql_gives_the_published_user_table() {
+    let wd = Workdir::new("daily-db");
+    let script = install(&wd);
+    fs::copy(repo_root().join("tests/fixtures/syslog.log"), wd.path("syslog.1")).unwrap();
+    let db = wd.path("logs.db");
+    let out = run_as_cron(&script, &[Path::new("--db"), &db, &wd.path("syslog.1"), &wd.path("www")]);
+    expect_success(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("records stored in"), "{out:?}");
+    // The same log again, rotated and compressed: stored once.
+    assert!(wd.sh("gzip syslog.1").status.success());
+    expect_success(&run_as_cron(&script, &[Path::new("--db"), &db, &wd.path("syslog.1.gz"), &wd.path("www")]));
+    let query = "select user as Username, \
+        sum(case level when 'INFO' then coalesce(repeat, 1) else 0 end) as INFO, \
+        sum(case level when 'ERROR' then coalesce(repeat, 1) else 0 end) as ERROR \
+        from records where user is not null group by user order by user";
+    let out = Command::new("sqlite3").args(["-csv", "-header"]).arg(&db).arg(query).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let by_sql = String::from_utf8(out.stdout).unwrap().replace("\r\n", "\n");
+    assert_eq!(by_sql, read(&wd.path("www/user_statistics.csv")));
+    let out = Command::new("sqlite3").arg(&db).arg("select count(*) from records").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "107");
+
+    // A database that cannot be written fails the job, with the reason, after publishing.
+    fs::write(wd.path("bad.db"), "not a database at all, just text in a file with a name ending in .db\n".repeat(10))
+        .unwrap();
+    let out = run_as_cron(&script, &[Path::new("--db"), &wd.path("bad.db"), &wd.path("syslog.1.gz"), &wd.path("www2")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a SQLite database") && err.contains("the report was published"), "{err}");
+    assert!(wd.path("www2/index.html").exists());
+}
+
+#[test]
 fn the_design_card_pipeline_works_as_written() {
     let wd = Workdir::new("daily-card");
     fs::copy(repo_root().join("tests/fixtures/syslog.log"), wd.path("syslog.log")).unwrap();

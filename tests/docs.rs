@@ -9,7 +9,8 @@ use std::process::Command;
 
 use common::{bin_path, repo_root, Workdir};
 
-const TOOLS: [&str; 6] = ["ticky-parse", "ticky-count", "ticky-sort", "ticky-html", "ticky-gen", "ticky-publish"];
+const TOOLS: [&str; 7] =
+    ["ticky-parse", "ticky-count", "ticky-sort", "ticky-html", "ticky-gen", "ticky-publish", "ticky-store"];
 
 fn man_page(tool: &str) -> String {
     let path = repo_root().join(format!("man/{tool}.1"));

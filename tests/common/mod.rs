@@ -102,6 +102,7 @@ pub fn bin_path(bin: &str) -> PathBuf {
         "ticky-html" => env!("CARGO_BIN_EXE_ticky-html"),
         "ticky-gen" => env!("CARGO_BIN_EXE_ticky-gen"),
         "ticky-publish" => env!("CARGO_BIN_EXE_ticky-publish"),
+        "ticky-store" => env!("CARGO_BIN_EXE_ticky-store"),
         _ => panic!("no binary {bin}"),
     })
 }
@@ -111,7 +112,7 @@ pub fn bin_path(bin: &str) -> PathBuf {
 pub fn install_daily(wd: &Workdir) -> PathBuf {
     let bin = wd.path("bin");
     fs::create_dir_all(&bin).unwrap();
-    for tool in ["ticky-parse", "ticky-count", "ticky-sort", "ticky-html", "ticky-publish"] {
+    for tool in ["ticky-parse", "ticky-count", "ticky-sort", "ticky-html", "ticky-publish", "ticky-store"] {
         std::os::unix::fs::symlink(bin_path(tool), bin.join(tool)).unwrap();
     }
     let script = bin.join("ticky-daily");
