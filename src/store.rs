@@ -861,25 +861,6 @@ COMMIT;",
     ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::record;
-
-    #[test]
-    fn the_record_keys_come_first_in_their_order() {
-        let names: Vec<&str> = COLUMNS.iter().map(|(n, _)| *n).collect();
-        assert_eq!(&names[..record::KEYS.len()], &record::KEYS[..]);
-    }
-
-    #[test]
-    fn a_number_column_keeps_text_that_is_no_number() {
-        assert!(matches!(typed(Type::Integer, b"42"), Cell::Int(42)));
-        assert!(matches!(typed(Type::Integer, b"99999999999999999999"), Cell::Text));
-        assert!(matches!(typed(Type::Real, b"0.25"), Cell::Real(f) if f == 0.25));
-    }
-}
-
 impl std::fmt::Display for Stored {
     /// `syslog: 1000 records stored (lines 1-1000)`, or what was there already.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -898,5 +879,24 @@ impl std::fmt::Display for Stored {
                 if b == 1 { "the line".to_string() } else { format!("the {b} lines") }
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record;
+
+    #[test]
+    fn the_record_keys_come_first_in_their_order() {
+        let names: Vec<&str> = COLUMNS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(&names[..record::KEYS.len()], &record::KEYS[..]);
+    }
+
+    #[test]
+    fn a_number_column_keeps_text_that_is_no_number() {
+        assert!(matches!(typed(Type::Integer, b"42"), Cell::Int(42)));
+        assert!(matches!(typed(Type::Integer, b"99999999999999999999"), Cell::Text));
+        assert!(matches!(typed(Type::Real, b"0.25"), Cell::Real(f) if f == 0.25));
     }
 }
