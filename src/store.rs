@@ -12,6 +12,7 @@ use std::io::Read;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
 use rusqlite::{params, Connection, Statement};
@@ -125,6 +126,8 @@ pub struct Stored {
     pub held_back: bool,
     /// What was understood of a raw log.
     pub summary: Option<Summary>,
+    /// An unfinished last line that an earlier run stored was read again.
+    pending_replaced: bool,
 }
 
 /// What a run did: one entry per input, and the records `--retain` deleted.
@@ -232,7 +235,7 @@ struct Store {
     name: String,
 }
 
-fn sql_error(db: &str) -> impl Fn(rusqlite::Error) -> Error {
+fn sql_error(db: &str) -> impl Fn(rusqlite::Error) -> Error + Sync {
     let db = db.to_string();
     move |e| {
         let hint = match e.sqlite_error_code() {
@@ -370,13 +373,13 @@ impl Store {
     }
 
     /// Reads and stores the rest of `lines`: after the stored part of a known source, or from the
-    /// first line (read already, in `start.first`) of a new one.
+    /// first line (read already, in `start.first`) of a new one. This thread reads and parses;
+    /// another inserts the rows and commits, so both cores work.
     fn store_lines<R: Read>(&mut self, lines: &mut LineReader<R>, start: Start, opts: &StoreOptions) -> Result<Stored> {
         let err = sql_error(&self.name);
-        let Start { name, source, head, identity, first, year } = start;
         let stamp = time::unix_seconds(SystemTime::now());
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(&err)?;
-        let (id, mut position) = match source {
+        let (id, position) = match start.source {
             Some(s) => {
                 if let Some(pending) = s.pending {
                     self.conn.execute("DELETE FROM records WHERE id = ?1", [pending]).map_err(&err)?;
@@ -385,125 +388,38 @@ impl Store {
                 (s.id, Position { size: s.size, crc, lines: s.lines })
             }
             None => {
-                let (dev, ino) = identity.unzip();
+                let (dev, ino) = start.identity.unzip();
                 self.conn
                     .execute(
                         "INSERT INTO sources (path, device, inode, head, size, crc, last_line, stored) \
                          VALUES (?1, ?2, ?3, ?4, 0, 0, 0, ?5)",
-                        params![name, dev, ino, head, stamp],
+                        params![start.name, dev, ino, start.head, stamp],
                     )
                     .map_err(&err)?;
                 (self.conn.last_insert_rowid(), Position { size: 0, crc: crc32fast::Hasher::new(), lines: 0 })
             }
         };
-        // The first line is stored here unless it is part of what was stored before.
-        let first = source.is_none_or(|s| s.size == 0).then_some(first);
-        let mut first = first.as_deref();
-        let mut loader = Loader {
-            one: self.conn.prepare_cached(&insert_sql(1)).map_err(&err)?,
-            many: self.conn.prepare_cached(&insert_sql(MANY)).map_err(&err)?,
-            rows: (0..MANY).map(|_| Row::new()).collect(),
-            filled: 0,
-            entry: journal::Entry::default(),
-            year,
-            id,
-            stored: Stored { name: name.clone(), before: source.map_or(0, |s| s.lines), ..Stored::default() },
-            err: &err,
-        };
-        let mut kind = opts.format.kind();
-        let mut in_batch = 0;
-        let mut pending = None;
-        // Blank lines before the kind is known: raw records if it turns out to be a raw log.
-        let mut blank: Vec<(u64, Vec<u8>)> = Vec::new();
-        loop {
-            let (number, raw) = match first.take() {
-                Some(raw) => (1, raw),
-                None => match lines.next_line_raw()? {
-                    Some(l) => (l.number, l.raw),
-                    None => break,
-                },
-            };
-            let terminated = raw.ends_with(b"\n");
-            let line = strip_line(raw, number == 1);
-            let is_blank = line.iter().all(u8::is_ascii_whitespace);
-            let kind = match kind {
-                Some(k) => k,
-                None if is_blank => {
-                    blank.push((number, line.to_vec()));
-                    position.advance(raw);
-                    continue;
-                }
-                None => {
-                    let k = tell_kind(line, &name, number)?;
-                    if k == Kind::Syslog {
-                        for (n, l) in std::mem::take(&mut blank) {
-                            loader.raw(&l, n)?;
-                            in_batch += 1;
-                        }
-                    }
-                    *kind.insert(k)
-                }
-            };
-            match kind {
-                Kind::JsonLines if is_blank => {}
-                Kind::JsonLines => match loader.json(line, number) {
-                    Ok(()) => in_batch += 1,
-                    // A writer may be in the middle of its last record: it is read next time.
-                    Err(_) if !terminated => {
-                        loader.stored.held_back = true;
-                        break;
-                    }
-                    Err(e) => {
-                        // What came before the bad line is kept: commit it, then say where.
-                        loader.flush()?;
-                        drop(loader);
-                        self.commit(id, &position, pending, stamp)?;
-                        return Err(e);
-                    }
-                },
-                Kind::Syslog => {
-                    loader.raw(line, number)?;
-                    in_batch += 1;
-                }
-            }
-            if terminated {
-                position.advance(raw);
-            } else if !(kind == Kind::JsonLines && is_blank) {
-                loader.flush()?;
-                pending = Some(self.conn.last_insert_rowid());
-            }
-            if in_batch >= opts.batch {
-                loader.flush()?;
-                self.commit(id, &position, pending, stamp)?;
-                self.conn.execute_batch("BEGIN IMMEDIATE").map_err(&err)?;
-                in_batch = 0;
-            }
+        let (to_writer, chunks) = mpsc::sync_channel::<Chunk>(4);
+        let (give_back, used) = mpsc::channel::<Chunk>();
+        let writer = Writer { conn: &mut self.conn, err: &err, id, stamp };
+        let (read, written) = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || writer.write(chunks, give_back));
+            let reader = Reader { to_writer, used, batch: opts.batch, format: opts.format };
+            let read = reader.read(lines, start, position);
+            (read, writer.join())
+        });
+        // The writer's failure (a full disk) is the cause of the reader's (its rows had nowhere to go).
+        match written {
+            Ok(written) => written?,
+            Err(panic) => std::panic::resume_unwind(panic),
         }
-        for (n, l) in blank {
-            loader.raw(&l, n)?;
-        }
-        loader.flush()?;
-        let mut stored = loader.stored;
+        let mut stored = read?;
         // An unfinished last line stored before was read again: it is no new record.
-        if source.is_some_and(|s| s.pending.is_some()) && stored.added > 0 {
+        if stored.pending_replaced && stored.added > 0 {
             stored.added -= 1;
             stored.before += 1;
         }
-        self.commit(id, &position, pending, stamp)?;
         Ok(stored)
-    }
-
-    /// Records where the source's stored part now ends, and commits the batch with it.
-    fn commit(&self, id: i64, position: &Position, pending: Option<i64>, stamp: i64) -> Result<()> {
-        let err = sql_error(&self.name);
-        let crc = i64::from(position.crc.clone().finalize());
-        self.conn
-            .execute(
-                "UPDATE sources SET size = ?2, crc = ?3, last_line = ?4, pending = ?5, stored = ?6 WHERE id = ?1",
-                params![id, position.size as i64, crc, position.lines as i64, pending, stamp],
-            )
-            .map_err(&err)?;
-        self.conn.execute_batch("COMMIT").map_err(&err)
     }
 }
 
@@ -519,6 +435,7 @@ struct Start {
 }
 
 /// How far a source has been read: its whole lines.
+#[derive(Clone)]
 struct Position {
     size: u64,
     crc: crc32fast::Hasher,
@@ -572,58 +489,230 @@ fn strip_line(raw: &[u8], first: bool) -> &[u8] {
 /// Rows inserted by one statement: fewer statements to run for the same rows.
 const MANY: usize = 32;
 
-/// Turns lines into rows of `records`, inserted [`MANY`] at a time.
-struct Loader<'c, 'e> {
-    one: rusqlite::CachedStatement<'c>,
-    many: rusqlite::CachedStatement<'c>,
+/// Rows handed from the reader to the writer at a time.
+const CHUNK: usize = 8 * MANY;
+
+/// Rows on their way from the reader to the writer, with where the input stands after them.
+struct Chunk {
     rows: Vec<Row>,
-    /// Rows filled and not inserted yet.
-    filled: usize,
-    entry: journal::Entry,
-    year: Year,
-    id: i64,
-    stored: Stored,
-    err: &'e dyn Fn(rusqlite::Error) -> Error,
+    len: usize,
+    position: Position,
+    /// The last row is a last line without a newline: its id is kept, to replace it later.
+    unfinished: bool,
+    /// Commit after these rows: a batch is complete, or the input is.
+    commit: bool,
 }
 
-impl Loader<'_, '_> {
-    /// Parses a raw log line as ticky-parse does and adds its record.
-    fn raw(&mut self, line: &[u8], number: u64) -> Result<()> {
-        let record = Record::parse(line, &self.year, &mut self.entry);
-        self.stored.summary.get_or_insert_with(Summary::default).add_line(&self.stored.name, number, record.understood);
-        self.rows[self.filled].fill_raw(&record, number, &mut self.year);
-        self.added()
-    }
+/// Parses lines into chunks of rows for the [`Writer`].
+struct Reader {
+    to_writer: mpsc::SyncSender<Chunk>,
+    used: mpsc::Receiver<Chunk>,
+    batch: usize,
+    format: Format,
+}
 
-    /// Reads one JSON record and adds it.
-    fn json(&mut self, line: &[u8], number: u64) -> Result<()> {
-        self.rows[self.filled].fill_json(line, number).map_err(|msg| Error::input(&self.stored.name, number, msg))?;
-        self.added()
-    }
-
-    /// Counts the row just filled, and inserts the rows when they are [`MANY`].
-    fn added(&mut self) -> Result<()> {
-        self.stored.added += 1;
-        self.filled += 1;
-        if self.filled == MANY {
-            for (k, row) in self.rows.iter().enumerate() {
-                row.bind(&mut self.many, k * PARAMS, self.id).map_err(self.err)?;
+impl Reader {
+    fn read<R: Read>(self, lines: &mut LineReader<R>, start: Start, mut position: Position) -> Result<Stored> {
+        let Start { name, source, first, mut year, .. } = start;
+        let mut stored = Stored { name: name.clone(), before: source.map_or(0, |s| s.lines), ..Stored::default() };
+        stored.pending_replaced = source.is_some_and(|s| s.pending.is_some());
+        // The first line is stored here unless it is part of what was stored before.
+        let first = source.is_none_or(|s| s.size == 0).then_some(first);
+        let mut first = first.as_deref();
+        let mut entry = journal::Entry::default();
+        let mut kind = self.format.kind();
+        let mut chunk = self.new_chunk(&position);
+        let mut in_batch = 0;
+        // Blank lines before the kind is known: raw records if it turns out to be a raw log.
+        let mut blank: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut failure = None;
+        let mut add_raw = |chunk: &mut Chunk, line: &[u8], number: u64, year: &mut Year, stored: &mut Stored| {
+            let record = Record::parse(line, year, &mut entry);
+            stored.summary.get_or_insert_with(Summary::default).add_line(&stored.name, number, record.understood);
+            chunk.rows[chunk.len].fill_raw(&record, number, year);
+            chunk.len += 1;
+            stored.added += 1;
+        };
+        loop {
+            let (number, raw) = match first.take() {
+                Some(raw) => (1, raw),
+                None => match lines.next_line_raw() {
+                    Ok(Some(l)) => (l.number, l.raw),
+                    Ok(None) => break,
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                },
+            };
+            let terminated = raw.ends_with(b"\n");
+            let line = strip_line(raw, number == 1);
+            let is_blank = line.iter().all(u8::is_ascii_whitespace);
+            let kind = match kind {
+                Some(k) => k,
+                None if is_blank => {
+                    blank.push((number, line.to_vec()));
+                    position.advance(raw);
+                    continue;
+                }
+                None => {
+                    let k = match tell_kind(line, &name, number) {
+                        Ok(k) => k,
+                        Err(e) => {
+                            failure = Some(e);
+                            break;
+                        }
+                    };
+                    if k == Kind::Syslog {
+                        for (n, l) in std::mem::take(&mut blank) {
+                            // Blank lines come before any row: the chunk has room for a few.
+                            if chunk.len == CHUNK {
+                                chunk = self.send(chunk, false)?;
+                            }
+                            add_raw(&mut chunk, &l, n, &mut year, &mut stored);
+                            in_batch += 1;
+                        }
+                    }
+                    *kind.insert(k)
+                }
+            };
+            let added = match kind {
+                Kind::JsonLines if is_blank => false,
+                Kind::JsonLines => match chunk.rows[chunk.len].fill_json(line, number) {
+                    Ok(()) => {
+                        chunk.len += 1;
+                        stored.added += 1;
+                        true
+                    }
+                    // A writer may be in the middle of its last record: it is read next time.
+                    Err(_) if !terminated => {
+                        stored.held_back = true;
+                        break;
+                    }
+                    Err(msg) => {
+                        // What came before the bad line is kept: committed, then the error.
+                        failure = Some(Error::input(&name, number, msg));
+                        break;
+                    }
+                },
+                Kind::Syslog => {
+                    add_raw(&mut chunk, line, number, &mut year, &mut stored);
+                    true
+                }
+            };
+            position.advance(raw);
+            chunk.position = position.clone();
+            if added {
+                in_batch += 1;
+                chunk.unfinished = !terminated;
             }
-            self.many.raw_execute().map_err(self.err)?;
-            self.filled = 0;
+            if in_batch >= self.batch {
+                chunk = self.send(chunk, true)?;
+                in_batch = 0;
+            } else if chunk.len == CHUNK {
+                chunk = self.send(chunk, false)?;
+            }
         }
-        Ok(())
+        if failure.is_none() {
+            for (n, l) in blank {
+                if chunk.len == CHUNK {
+                    chunk = self.send(chunk, false)?;
+                }
+                add_raw(&mut chunk, &l, n, &mut year, &mut stored);
+            }
+        }
+        self.send(chunk, true)?;
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(stored),
+        }
     }
 
-    /// Inserts the rows filled so far.
-    fn flush(&mut self) -> Result<()> {
-        for row in &self.rows[..self.filled] {
-            row.bind(&mut self.one, 0, self.id).map_err(self.err)?;
-            self.one.raw_execute().map_err(self.err)?;
-        }
-        self.filled = 0;
-        Ok(())
+    /// A chunk with no rows yet, at `position`: one the writer gave back, or a new one.
+    fn new_chunk(&self, position: &Position) -> Chunk {
+        let mut chunk = self.used.try_recv().unwrap_or_else(|_| Chunk {
+            rows: (0..CHUNK).map(|_| Row::new()).collect(),
+            len: 0,
+            position: position.clone(),
+            unfinished: false,
+            commit: false,
+        });
+        chunk.len = 0;
+        chunk.position = position.clone();
+        chunk.unfinished = false;
+        chunk.commit = false;
+        chunk
     }
+
+    /// Hands a chunk to the writer and returns an empty one at the same position. When the writer
+    /// has stopped (it failed), so does reading: the writer says why.
+    fn send(&self, mut chunk: Chunk, commit: bool) -> Result<Chunk> {
+        chunk.commit = commit;
+        let next = self.new_chunk(&chunk.position);
+        self.to_writer.send(chunk).map_err(|_| Error::Failed("the database writer stopped".to_string()))?;
+        Ok(next)
+    }
+}
+
+/// Inserts the rows of chunks and commits them with their source's position.
+struct Writer<'c, 'e> {
+    conn: &'c mut Connection,
+    err: &'e (dyn Fn(rusqlite::Error) -> Error + Sync),
+    id: i64,
+    stamp: i64,
+}
+
+impl Writer<'_, '_> {
+    fn write(self, chunks: mpsc::Receiver<Chunk>, give_back: mpsc::Sender<Chunk>) -> Result<()> {
+        let err = self.err;
+        let conn: &Connection = self.conn;
+        let mut one = conn.prepare_cached(&insert_sql(1)).map_err(err)?;
+        let mut many = conn.prepare_cached(&insert_sql(MANY)).map_err(err)?;
+        // Which parameters are NULL: none is known to be at first.
+        let (mut one_null, mut many_null) = (vec![false; COLUMNS.len()], vec![false; MANY * COLUMNS.len()]);
+        // The transaction that store_lines began is open.
+        for chunk in chunks {
+            let rows = &chunk.rows[..chunk.len];
+            let mut groups = rows.chunks_exact(MANY);
+            for group in &mut groups {
+                for ((k, row), null) in group.iter().enumerate().zip(many_null.chunks_exact_mut(COLUMNS.len())) {
+                    row.bind(&mut many, k * PARAMS, null, self.id).map_err(err)?;
+                }
+                many.raw_execute().map_err(err)?;
+            }
+            for row in groups.remainder() {
+                row.bind(&mut one, 0, &mut one_null, self.id).map_err(err)?;
+                one.raw_execute().map_err(err)?;
+            }
+            let pending = (chunk.unfinished && chunk.len > 0).then(|| conn.last_insert_rowid());
+            if chunk.commit {
+                commit(conn, err, self.id, &chunk.position, pending, self.stamp)?;
+                conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+            }
+            let _ = give_back.send(chunk);
+        }
+        // The reader's last chunk committed everything it read. Rows after that would have no
+        // position to go with them (the reader stopped without finishing): they are dropped.
+        conn.execute_batch("ROLLBACK").map_err(err)
+    }
+}
+
+/// Records where the source's stored part now ends, and commits the batch with it.
+fn commit(
+    conn: &Connection,
+    err: &dyn Fn(rusqlite::Error) -> Error,
+    id: i64,
+    position: &Position,
+    pending: Option<i64>,
+    stamp: i64,
+) -> Result<()> {
+    let crc = i64::from(position.crc.clone().finalize());
+    conn.execute(
+        "UPDATE sources SET size = ?2, crc = ?3, last_line = ?4, pending = ?5, stored = ?6 WHERE id = ?1",
+        params![id, position.size as i64, crc, position.lines as i64, pending, stamp],
+    )
+    .map_err(err)?;
+    conn.execute_batch("COMMIT").map_err(err)
 }
 
 /// One cell of a row.
@@ -734,20 +823,34 @@ impl Row {
     }
 
     /// Binds the row's values to the parameters after the first `skip` of `stmt`.
-    fn bind(&self, stmt: &mut Statement<'_>, skip: usize, source: i64) -> rusqlite::Result<()> {
+    /// `null` says which of the row's parameters hold NULL already (a statement keeps its
+    /// values from one execution to the next): most columns of most records are absent, and are
+    /// not bound again.
+    fn bind(&self, stmt: &mut Statement<'_>, skip: usize, null: &mut [bool], source: i64) -> rusqlite::Result<()> {
         stmt.raw_bind_parameter(skip + 1, source)?;
         stmt.raw_bind_parameter(skip + 2, self.seq as i64)?;
         for (i, cell) in self.cells.iter().enumerate() {
             let at = skip + i + 3;
+            let was_null = std::mem::replace(&mut null[i], matches!(cell, Cell::Null));
             match *cell {
+                Cell::Null if was_null => {}
                 Cell::Null => stmt.raw_bind_parameter(at, rusqlite::types::Null)?,
                 Cell::Int(n) => stmt.raw_bind_parameter(at, n)?,
                 Cell::Real(f) => stmt.raw_bind_parameter(at, f)?,
-                Cell::Text => stmt.raw_bind_parameter(at, String::from_utf8_lossy(&self.texts[i]).as_ref())?,
+                Cell::Text => stmt.raw_bind_parameter(at, text(&self.texts[i]).as_ref())?,
             }
         }
-        let extra = (!self.extra.is_empty()).then(|| String::from_utf8_lossy(&self.extra));
+        let extra = (!self.extra.is_empty()).then(|| text(&self.extra));
         stmt.raw_bind_parameter(skip + PARAMS, extra.as_deref())
+    }
+}
+
+/// A row's text: UTF-8 already (decoded as ticky-parse decodes, or taken from JSON), so checked,
+/// not copied.
+fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.into(),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
