@@ -13,7 +13,8 @@
 #   (../shared/bench/original_report.py, when present) computing the same ranking, and three floors: wc -l reading the log's bytes, ticky-parse
 #   piped into wc -l (the card's pipeline if counting cost nothing), and ticky-parse's records
 #   moved through a pipe by dd into wc -l (the card's pipeline if parsing cost nothing too);
-# and the peak memory (RSS) of each ticky tool. It checks that every contender computed the same
+# ticky-store against sqlite-utils on the first million records, and the peak memory (RSS) of each
+# ticky tool. It checks that every contender computed the same
 # ranking, that the daily report's user table equals the generator's truth, prints a table and
 # writes it to target/bench.txt.
 set -euo pipefail
@@ -88,6 +89,7 @@ fi
 export LOG=$log RECORDS=$records BIN=$bin WORK=$work ORIGINAL=$original
 calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 declare -A times cpus seconds cpu
 reference=""
 # Round after round, every contender once per round: a slow spell of a shared machine then falls on
@@ -136,9 +138,46 @@ got = {u: [int(i), int(e)] for u, i, e in rows}
 sys.exit(0 if got == {u: list(c) for u, c in truth.items()} else 1)
 PY
 
+# ticky-store against sqlite-utils (Debian: apt-get install sqlite-utils) on the same records: the
+# first STORE_LINES (default 1,000,000) of the log, raw and as ticky-parse's records, each into a
+# new database; the same rows checked by one query over both.
+store_lines=${STORE_LINES:-1000000}
+head -n "$store_lines" "$log" >"$work/store.log"
+head -n "$store_lines" "$records" >"$work/store.jsonl"
+store_lines=$(wc -l <"$work/store.log")
+store_sums="select count(*), sum(line), count(user), count(distinct user), count(distinct error), sum(ticket), sum(pid), sum(length(message)), sum(length(time)) from records"
+declare -a store_raw_t store_json_t
+for ((r = 1; r <= runs; r++)); do
+    for kind in log jsonl; do
+        rm -f "$work/store.db" "$work/store.db-wal" "$work/store.db-shm"
+        start=$(date +%s.%N)
+        "$bin/ticky-store" -q "$work/store.db" "$work/store.$kind"
+        end=$(date +%s.%N)
+        if [ "$kind" = log ]; then store_raw_t+=("$(calc "$end - $start")"); else store_json_t+=("$(calc "$end - $start")"); fi
+    done
+done
+store_raw=$(printf '%s\n' "${store_raw_t[@]}" | median)
+store_json=$(printf '%s\n' "${store_json_t[@]}" | median)
+rss_store=$(rm -f "$work/store.db"* && rss "$bin/ticky-store" -q "$work/store.db" "$work/store.log")
+ours=$(sqlite3 "$work/store.db" "$store_sums")
+sqlite_utils_s=""
+if command -v sqlite-utils >/dev/null && command -v sqlite3 >/dev/null; then
+    echo "bench.sh: sqlite-utils insert, once (it is slow)" >&2
+    rm -f "$work/su.db"
+    start=$(date +%s.%N)
+    sqlite-utils insert "$work/su.db" records "$work/store.jsonl" --nl --alter
+    end=$(date +%s.%N)
+    sqlite_utils_s=$(calc "$end - $start")
+    theirs=$(sqlite3 "$work/su.db" "$store_sums")
+    [ "$ours" = "$theirs" ] || { echo "bench.sh: ticky-store and sqlite-utils stored different rows: $ours vs $theirs" >&2; exit 1; }
+    rm -f "$work/su.db"
+else
+    echo "bench.sh: sqlite-utils or sqlite3 not found: ticky-store is timed alone" >&2
+fi
+rm -f "$work/store.db"* "$work/store.log" "$work/store.jsonl"
+
 # Peak memory of each tool on its own input.
 "$bin/ticky-count" --by error --header Error,Count "$records" >"$work/errors.csv"
-rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 rss_parse=$(rss "$bin/ticky-parse" "$log")
 rss_count=$(rss "$bin/ticky-count" --by error "$records")
 rss_raw=$(rss "$bin/ticky-count" --by error "$log")
@@ -176,6 +215,13 @@ python_s=${seconds["original Python report"]:-}
     printf '  floors: %.2f s if counting cost nothing, %.2f s to move the records through a pipe\n' \
         "${seconds["ticky-parse | wc -l"]}" "${seconds["ticky's records through a pipe (dd | wc)"]}"
     printf "the daily report's user table equals the generator's truth\n"
+    printf '\nticky-store, %d records into a new database (target 300,000 records/s)\n' "$store_lines"
+    printf '  from the raw log      %6.2f s  %8.0f records/s\n' "$store_raw" "$(calc "$store_lines / $store_raw")"
+    printf '  from JSON Lines       %6.2f s  %8.0f records/s\n' "$store_json" "$(calc "$store_lines / $store_json")"
+    if [ -n "$sqlite_utils_s" ]; then
+        printf '  sqlite-utils insert   %6.2f s  %8.0f records/s (JSON Lines, no index; the same rows)\n' \
+            "$sqlite_utils_s" "$(calc "$store_lines / $sqlite_utils_s")"
+    fi
     printf '\npeak RSS (target under 16 MB per thread)\n'
     printf '  ticky-parse                  %6.1f MB\n' "$(calc "$rss_parse / 1024")"
     printf '  ticky-count, raw log, %d thr. %6.1f MB\n' "$(nproc)" "$(calc "$rss_raw / 1024")"
@@ -187,4 +233,5 @@ python_s=${seconds["original Python report"]:-}
     printf '  ticky-sort (every record)    %6.1f MB\n' "$(calc "$rss_sort_all / 1024")"
     printf '  ticky-html (the ranking)     %6.1f MB\n' "$(calc "$rss_html / 1024")"
     printf '  ticky-html (row per user line) %4.1f MB\n' "$(calc "$rss_html_all / 1024")"
+    printf '  ticky-store (raw log)        %6.1f MB\n' "$(calc "$rss_store / 1024")"
 } | tee target/bench.txt
