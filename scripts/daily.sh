@@ -134,7 +134,7 @@ if [ "$status" != 0 ]; then
 fi
 
 # The numbers of the summary, a one-row CSV table that ticky-count writes for scripts.
-IFS=, read -r lines bad no_header _ _ events < <(sed -n 2p "$tmp/summary.csv") || true
+IFS=, read -r lines bad no_header _ _ events _ < <(sed -n 2p "$tmp/summary.csv") || true
 for n in "${lines:-}" "${bad:-}" "${no_header:-}" "${events:-}"; do
     [[ $n =~ ^[0-9]+$ ]] || fail "ticky-count wrote no summary; $unchanged"
 done

@@ -97,6 +97,22 @@ pub fn number_value(parser: &mut lexopt::Parser, option: &str, min: u64, max: u6
     }
 }
 
+/// The value of `--max-line`: a number of bytes, with K, M or G for KiB, MiB or GiB (`64K`,
+/// `1M`), from 64 bytes to 1 GiB.
+pub fn max_line_value(parser: &mut lexopt::Parser) -> Result<usize> {
+    let value = string_value(parser, "--max-line")?;
+    let (digits, unit) = match value.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&value[..i], 1 << 10),
+        Some((i, 'M' | 'm')) => (&value[..i], 1 << 20),
+        Some((i, 'G' | 'g')) => (&value[..i], 1 << 30),
+        _ => (&value[..], 1),
+    };
+    match digits.parse::<usize>().ok().and_then(|n| n.checked_mul(unit)) {
+        Some(n) if (64..=1 << 30).contains(&n) => Ok(n),
+        _ => Err(Error::usage(format!("--max-line: expected a length from 64 bytes to 1G, such as 4M, not {value:?}"))),
+    }
+}
+
 /// The value of `--year`: a year from 1970 to 9999.
 pub fn year_value(parser: &mut lexopt::Parser) -> Result<i64> {
     let value = string_value(parser, "--year")?;

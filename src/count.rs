@@ -180,6 +180,8 @@ pub struct ReadOptions {
     pub min_split: u64,
     /// Count each record once, even one with `repeat` (`--lines`).
     pub lines: bool,
+    /// Lines longer than this are cut (`--max-line`).
+    pub max_line: usize,
 }
 
 impl Default for ReadOptions {
@@ -190,6 +192,7 @@ impl Default for ReadOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             min_split: 4 << 20,
             lines: false,
+            max_line: input::MAX_LINE,
         }
     }
 }
@@ -324,6 +327,7 @@ impl Reader<'_> {
             }
         }
         let mut lines = LineReader::new(input.reader, &name);
+        lines.set_max_line(input::record_limit(self.read.max_line));
         self.count_lines(&mut lines, &name, self.read.format.kind(), year, tally)
     }
 
@@ -341,7 +345,8 @@ impl Reader<'_> {
         let keys: Vec<Option<Key>> = self.names.iter().map(|n| Key::from_name(n.as_bytes())).collect();
         // Blank lines before the kind is known: raw records if it turns out to be a raw log.
         let mut blank: Vec<(u64, Vec<u8>)> = Vec::new();
-        while let Some((number, line)) = lines.next_line()? {
+        while let Some(l) = lines.next_line_info()? {
+            let (number, line, cut) = (l.number, l.text, l.cut);
             let is_blank = line.iter().all(u8::is_ascii_whitespace);
             let kind = match kind {
                 Some(k) => k,
@@ -353,7 +358,7 @@ impl Reader<'_> {
                     let k = tell_kind(line, name, number)?;
                     if k == Kind::Syslog {
                         for (n, l) in std::mem::take(&mut blank) {
-                            self.count_raw(&l, n, file, name, &keys, &mut year, tally)?;
+                            self.count_raw(&l, n, None, file, name, &keys, &mut year, tally)?;
                         }
                     }
                     *kind.insert(k)
@@ -362,14 +367,17 @@ impl Reader<'_> {
             match kind {
                 Kind::JsonLines if is_blank => {}
                 Kind::JsonLines => {
+                    if let Some(length) = cut {
+                        return Err(record_too_long(name, number, length, lines.max_line(), true));
+                    }
                     tally.fields.read(line).map_err(|msg| Error::input(name, number, msg))?;
                     tally.count(self.specs, self.repeat)?;
                 }
-                Kind::Syslog => self.count_raw(line, number, file, name, &keys, &mut year, tally)?,
+                Kind::Syslog => self.count_raw(line, number, cut, file, name, &keys, &mut year, tally)?,
             }
         }
         for (n, l) in blank {
-            self.count_raw(&l, n, file, name, &keys, &mut year, tally)?;
+            self.count_raw(&l, n, None, file, name, &keys, &mut year, tally)?;
         }
         Ok(())
     }
@@ -380,15 +388,22 @@ impl Reader<'_> {
         &self,
         line: &[u8],
         number: u64,
+        cut: Option<u64>,
         file: Option<&str>,
         name: &str,
         keys: &[Option<Key>],
         year: &mut Year,
         tally: &mut Tally,
     ) -> Result<()> {
+        let (line, cut) = input::cut_line(line, cut, self.read.max_line);
         let mut entry = journal::Entry::default();
-        let record = Record::parse(line, year, &mut entry);
-        tally.summary.get_or_insert_with(Summary::default).add_line(name, number, record.understood);
+        let mut record = Record::parse(line, year, &mut entry);
+        record.cut = cut;
+        let summary = tally.summary.get_or_insert_with(Summary::default);
+        summary.add_line(name, number, record.understood);
+        if cut.is_some() {
+            summary.add_cut(name, number, self.read.max_line);
+        }
         tally.fields.begin_record();
         for (i, key) in keys.iter().enumerate() {
             if let Some(key) = *key {
@@ -420,6 +435,7 @@ impl Reader<'_> {
                         let mut part = Tally::new(self.widths, self.names);
                         let reader = PartReader { file, pos: start, end };
                         let mut lines = LineReader::new(reader, name);
+                        lines.set_max_line(input::record_limit(self.read.max_line));
                         if k > 0 {
                             lines.keep_byte_order_mark();
                         }
@@ -445,6 +461,13 @@ impl Reader<'_> {
         }
         Ok(())
     }
+}
+
+/// A JSON record longer than the maximum line: cutting it would make it invalid, so it is an error
+/// that says how to read it.
+pub(crate) fn record_too_long(name: &str, number: u64, length: u64, max: usize, option: bool) -> Error {
+    let what = if option { "give a larger --max-line" } else { "records are read up to that length" };
+    Error::input(name, number, format!("this record is {length} bytes long, more than {max} bytes: {what}"))
 }
 
 /// The offset just after the first newline at or after `at` (the file's size when none).

@@ -102,19 +102,44 @@ pub fn open_all(paths: &[String]) -> Result<Vec<Input>> {
     paths.iter().map(|p| open(p)).collect()
 }
 
-/// A line as [`LineReader::next_line_raw`] gives it.
-pub struct RawLine<'a> {
+/// A line as [`LineReader::next_line_info`] gives it.
+pub struct Line<'a> {
     /// 1-based.
     pub number: u64,
-    /// Without its end of line (and a byte order mark at the start of an input).
-    pub line: &'a [u8],
-    /// Exactly as read.
-    pub raw: &'a [u8],
+    /// Without its end of line (and a byte order mark at the start of an input); cut to the
+    /// maximum line length.
+    pub text: &'a [u8],
+    /// It ended with a newline (the last line of an input may not).
+    pub terminated: bool,
+    /// It was longer than the maximum and cut: its whole length, end of line not included.
+    pub cut: Option<u64>,
+}
+
+/// The longest line the tools keep whole by default (`--max-line`): a longer one is cut, so that
+/// memory stays bounded whatever the input (`/dev/zero` has no newline at all).
+pub const MAX_LINE: usize = 1 << 20;
+
+/// The longest JSON record read when raw lines are cut at `max_line`: the record of a cut line is
+/// longer than the line (its keys, and escapes of up to six bytes for one), and must still be
+/// read whole.
+pub fn record_limit(max_line: usize) -> usize {
+    max_line.saturating_mul(6).saturating_add(64 << 10)
+}
+
+/// A raw line cut to `max_line` bytes, with its whole length when it was longer: `cut` is what
+/// the [`LineReader`] (whose own maximum may be larger) said.
+pub fn cut_line(text: &[u8], cut: Option<u64>, max_line: usize) -> (&[u8], Option<u64>) {
+    match cut {
+        Some(length) => (&text[..text.len().min(max_line)], Some(length)),
+        None if text.len() > max_line => (&text[..max_line], Some(text.len() as u64)),
+        None => (text, None),
+    }
 }
 
 /// Reads lines straight out of large reads into one buffer of its own: a line is copied only when
 /// it straddles two reads, so the hot path neither copies nor allocates. The buffer grows to hold
-/// the longest line.
+/// the longest line, up to the maximum line length: the rest of a longer line is read and dropped,
+/// and [`LineReader::last_cut`] says how long the line was.
 pub struct LineReader<R> {
     reader: R,
     name: String,
@@ -127,6 +152,14 @@ pub struct LineReader<R> {
     /// Whether a byte order mark at the start is skipped: only at the start of an input, not of a
     /// part of a file read on another thread.
     skip_bom: bool,
+    max_line: usize,
+    /// The length of the last line returned, when it was cut.
+    cut: Option<u64>,
+    /// Whether the last line returned ended with a newline.
+    terminated: bool,
+    /// Bytes of the input consumed by the lines returned, and their CRC-32 when asked for.
+    consumed: u64,
+    crc: Option<crc32fast::Hasher>,
 }
 
 impl<R: Read> LineReader<R> {
@@ -140,6 +173,11 @@ impl<R: Read> LineReader<R> {
             eof: false,
             line: 0,
             skip_bom: true,
+            max_line: MAX_LINE,
+            cut: None,
+            terminated: false,
+            consumed: 0,
+            crc: None,
         }
     }
 
@@ -148,9 +186,41 @@ impl<R: Read> LineReader<R> {
         self.skip_bom = false;
     }
 
+    /// Lines longer than `max` bytes are cut to `max` (at least 1).
+    pub fn set_max_line(&mut self, max: usize) {
+        self.max_line = max.max(1);
+    }
+
+    /// The maximum line length.
+    pub fn max_line(&self) -> usize {
+        self.max_line
+    }
+
+    /// Keeps the CRC-32 of the bytes consumed, for [`LineReader::position`].
+    pub fn track_checksum(&mut self) {
+        self.crc = Some(crc32fast::Hasher::new());
+    }
+
     /// How many lines were returned so far.
     pub fn lines_read(&self) -> u64 {
         self.line
+    }
+
+    /// The bytes of input consumed by the lines returned so far (ends of line included) and, with
+    /// [`LineReader::track_checksum`], their CRC-32.
+    pub fn position(&self) -> (u64, u32) {
+        (self.consumed, self.crc.as_ref().map_or(0, |c| c.clone().finalize()))
+    }
+
+    /// When the last line returned was longer than the maximum and cut: its whole length, end of
+    /// line not included.
+    pub fn last_cut(&self) -> Option<u64> {
+        self.cut
+    }
+
+    /// Whether the last line returned ended with a newline (the last line of an input may not).
+    pub fn last_terminated(&self) -> bool {
+        self.terminated
     }
 
     /// The next line's 1-based number and its bytes without the `\n` or `\r\n`, or `None` at the
@@ -164,31 +234,42 @@ impl<R: Read> LineReader<R> {
     /// nothing more to give for now. A filter passes its output on there, so that records of a
     /// slowly growing log (`tail -F`) are not held back waiting for a buffer to fill.
     pub fn next_line_or_wait(&mut self, before_read: impl FnMut() -> Result<()>) -> Result<Option<(u64, &[u8])>> {
-        Ok(self.advance(before_read)?.map(|(_, start, end)| (self.line, &self.buf[start..end])))
+        Ok(self.advance(before_read)?.map(|(start, end)| (self.line, &self.buf[start..end])))
     }
 
-    /// [`LineReader::next_line`], with the line's bytes exactly as read as well: with its byte
-    /// order mark and its `\n` or `\r\n` (none at the end of an input without a final newline).
-    /// The raw lines' lengths add up to the input's size.
-    pub fn next_line_raw(&mut self) -> Result<Option<RawLine<'_>>> {
-        let found = self.advance(|| Ok(()))?;
-        Ok(found.map(|(raw, start, end)| RawLine {
+    /// [`LineReader::next_line`], with what else is known of the line.
+    pub fn next_line_info(&mut self) -> Result<Option<Line<'_>>> {
+        self.next_line_info_or_wait(|| Ok(()))
+    }
+
+    /// [`LineReader::next_line_or_wait`], with what else is known of the line.
+    pub fn next_line_info_or_wait(&mut self, before_read: impl FnMut() -> Result<()>) -> Result<Option<Line<'_>>> {
+        let found = self.advance(before_read)?;
+        Ok(found.map(|(start, end)| Line {
             number: self.line,
-            line: &self.buf[start..end],
-            raw: &self.buf[raw..self.start],
+            text: &self.buf[start..end],
+            terminated: self.terminated,
+            cut: self.cut,
         }))
     }
 
-    /// Finds the next line and returns where it is in the buffer: where its raw bytes start, and
-    /// the bounds of the line without its end of line (and byte order mark). The raw bytes end
-    /// where the next line starts.
-    fn advance(&mut self, mut before_read: impl FnMut() -> Result<()>) -> Result<Option<(usize, usize, usize)>> {
+    /// Finds the next line and returns where it is in the buffer, without its end of line (and
+    /// byte order mark).
+    fn advance(&mut self, mut before_read: impl FnMut() -> Result<()>) -> Result<Option<(usize, usize)>> {
         let mut searched = self.start;
-        let (mut line_start, mut line_end) = loop {
-            if let Some(i) = self.buf[searched..self.end].find_byte(b'\n') {
+        self.cut = None;
+        let (raw, mut line_start, mut line_end) = loop {
+            let limit = self.end.min(self.start.saturating_add(self.max_line).saturating_add(1));
+            if let Some(i) = self.buf[searched..limit].find_byte(b'\n') {
                 let (start, end) = (self.start, searched + i);
                 self.start = end + 1;
-                break (start, end);
+                self.terminated = true;
+                break (start, start, end);
+            }
+            if self.end - self.start > self.max_line {
+                let start = self.start;
+                self.drop_rest_of_line(before_read)?;
+                break (start, start, start + self.max_line);
             }
             if self.eof {
                 if self.start == self.end {
@@ -196,20 +277,85 @@ impl<R: Read> LineReader<R> {
                 }
                 let (start, end) = (self.start, self.end);
                 self.start = self.end;
-                break (start, end);
+                self.terminated = false;
+                break (start, start, end);
             }
             before_read()?;
             searched = self.fill()?;
         };
         self.line += 1;
-        let raw = line_start;
+        if self.cut.is_none() {
+            self.count_consumed(raw, self.start);
+        }
         if self.line == 1 && self.skip_bom && self.buf[line_start..line_end].starts_with(UTF8_BOM) {
             line_start += UTF8_BOM.len();
         }
-        if line_end > line_start && self.buf[line_end - 1] == b'\r' {
+        if line_end > line_start && self.buf[line_end - 1] == b'\r' && self.cut.is_none() {
             line_end -= 1;
         }
-        Ok(Some((raw, line_start, line_end)))
+        Ok(Some((line_start, line_end)))
+    }
+
+    /// Adds `buf[from..to]` to the bytes consumed.
+    fn count_consumed(&mut self, from: usize, to: usize) {
+        self.consumed += (to - from) as u64;
+        if let Some(crc) = &mut self.crc {
+            crc.update(&self.buf[from..to]);
+        }
+    }
+
+    /// For a line longer than the maximum, which starts at `start`: keeps its first `max_line`
+    /// bytes there and reads the rest of it into the space after them, dropping it, up to its
+    /// newline (or the end of the input). The bytes after the newline stay unread.
+    fn drop_rest_of_line(&mut self, mut before_read: impl FnMut() -> Result<()>) -> Result<()> {
+        // The kept part at the front of the buffer, so that the space after it is free.
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        let keep = self.max_line;
+        self.count_consumed(0, keep);
+        let mut length = keep as u64;
+        loop {
+            if let Some(i) = self.buf[keep..self.end].find_byte(b'\n') {
+                let newline = keep + i;
+                self.count_consumed(keep, newline + 1);
+                length += i as u64;
+                // The line's end of line is not part of its length, nor a CR before it.
+                if i > 0 && self.buf[newline - 1] == b'\r' {
+                    length -= 1;
+                }
+                self.buf.copy_within(newline + 1..self.end, keep);
+                self.end = keep + (self.end - newline - 1);
+                self.start = keep;
+                self.terminated = true;
+                break;
+            }
+            self.count_consumed(keep, self.end);
+            length += (self.end - keep) as u64;
+            self.end = keep;
+            if self.eof {
+                self.start = keep;
+                self.terminated = false;
+                break;
+            }
+            if self.buf.len() - keep < INPUT_BUFFER {
+                self.buf.resize(keep + INPUT_BUFFER, 0);
+            }
+            before_read()?;
+            loop {
+                match self.reader.read(&mut self.buf[keep..]) {
+                    Ok(0) => self.eof = true,
+                    Ok(n) => self.end = keep + n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(Error::io(format!("reading {}", self.name), e)),
+                }
+                break;
+            }
+        }
+        self.cut = Some(length);
+        Ok(())
     }
 
     /// Moves the unread bytes to the front (growing the buffer when they fill it) and reads more.

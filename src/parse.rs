@@ -9,10 +9,18 @@ use crate::input::{self, LineReader};
 use crate::output;
 use crate::record::{self, Understanding, Year};
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ParseOptions {
     /// The year of RFC 3164 timestamps; inferred from each input's modification time when `None`.
     pub year: Option<i64>,
+    /// Lines longer than this are cut (`--max-line`).
+    pub max_line: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> ParseOptions {
+        ParseOptions { year: None, max_line: input::MAX_LINE }
+    }
 }
 
 /// How many lines of one kind were not fully understood, and where the first was.
@@ -40,6 +48,10 @@ pub struct Summary {
     pub no_user: Tally,
     /// The ticky events among the lines (a level, its text and a user): what the daily tables count.
     pub ticky_events: u64,
+    /// Lines longer than the maximum, cut (`truncated` in their records).
+    pub cut: Tally,
+    /// The maximum line length, for the message.
+    pub max_line: usize,
     /// Whether more than one input was read: locations then name the file.
     pub several_files: bool,
 }
@@ -54,6 +66,7 @@ impl Summary {
             (&mut self.no_header, &other.no_header),
             (&mut self.no_level, &other.no_level),
             (&mut self.no_user, &other.no_user),
+            (&mut self.cut, &other.cut),
         ] {
             mine.count += theirs.count;
             if mine.first.is_none() {
@@ -65,6 +78,17 @@ impl Summary {
 
     pub fn not_understood(&self) -> u64 {
         self.no_header.count + self.no_level.count + self.no_user.count
+    }
+
+    /// Whether the summary has news: a line not fully understood, or cut.
+    pub fn worth_saying(&self) -> bool {
+        self.not_understood() > 0 || self.cut.count > 0
+    }
+
+    /// Counts a line of `file` that was longer than `max_line` bytes and cut.
+    pub fn add_cut(&mut self, file: &str, line: u64, max_line: usize) {
+        self.cut.add(file, line);
+        self.max_line = max_line;
     }
 
     /// Counts one line of `file` and how it was understood.
@@ -82,7 +106,7 @@ impl Summary {
 
 /// The header of [`Summary::write_csv`].
 pub const SUMMARY_CSV_HEADER: &str =
-    "lines,not_understood,without_header,ticky_without_level,ticky_without_user,ticky_events";
+    "lines,not_understood,without_header,ticky_without_level,ticky_without_user,ticky_events,truncated";
 
 impl Summary {
     /// The summary as a one-row CSV table, for scripts (`ticky-parse --summary-csv`): numbers only,
@@ -91,13 +115,14 @@ impl Summary {
         writeln!(out, "{SUMMARY_CSV_HEADER}")?;
         writeln!(
             out,
-            "{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{}",
             self.lines,
             self.not_understood(),
             self.no_header.count,
             self.no_level.count,
             self.no_user.count,
-            self.ticky_events
+            self.ticky_events,
+            self.cut.count
         )
     }
 }
@@ -121,6 +146,16 @@ impl fmt::Display for Summary {
                 sep = "; ";
             }
         }
+        if let Some((file, line)) = &self.cut.first {
+            let at = if self.several_files { format!("{file}:{line}") } else { format!("line {line}") };
+            let n = self.cut.count;
+            write!(
+                f,
+                "; {n} {} longer than {} bytes cut there (marked \"truncated\"; --max-line sets the length), first at {at}",
+                lines(n),
+                self.max_line
+            )?;
+        }
         Ok(())
     }
 }
@@ -133,14 +168,16 @@ pub fn run(opts: &ParseOptions, paths: &[String], out: &mut impl Write) -> Resul
         let input = input::open(path)?;
         let mut year = Year::for_input(opts.year, input.modified);
         let file = summary.several_files.then_some(input.name.as_str());
-        parse_stream(input.reader, &input.name, file, &mut year, &mut buf, out, &mut summary)?;
+        let mut lines = LineReader::new(input.reader, &input.name);
+        lines.set_max_line(opts.max_line);
+        parse_stream(&mut lines, &input.name, file, &mut year, &mut buf, out, &mut summary)?;
     }
     out.flush().map_err(Error::output)?;
     Ok(summary)
 }
 
 fn parse_stream(
-    reader: impl Read,
+    lines: &mut LineReader<impl Read>,
     name: &str,
     file: Option<&str>,
     year: &mut Year,
@@ -148,17 +185,20 @@ fn parse_stream(
     out: &mut impl Write,
     summary: &mut Summary,
 ) -> Result<()> {
-    let mut lines = LineReader::new(reader, name);
     // Before each read of the input (every 256 KiB of a file, or whenever a pipe runs dry) the
     // records so far go out, so `tail -F log | ticky-parse` shows each line as it comes.
-    while let Some((number, line)) = lines.next_line_or_wait(|| {
+    let max_line = lines.max_line();
+    while let Some(line) = lines.next_line_info_or_wait(|| {
         output::write_and_flush(buf, out)?;
         buf.clear();
         Ok(())
     })? {
-        let understood = record::write_record(buf, file, number, line, year);
+        let understood = record::write_record(buf, file, line.number, line.text, year, line.cut);
         buf.push(b'\n');
-        summary.add_line(name, number, understood);
+        summary.add_line(name, line.number, understood);
+        if line.cut.is_some() {
+            summary.add_cut(name, line.number, max_line);
+        }
         output::write_when_full(buf, out)?;
     }
     out.write_all(buf).map_err(Error::output)?;

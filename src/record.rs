@@ -10,9 +10,25 @@ use crate::time::{self, BsdTime, YearGuess};
 
 /// Every key a record can have, in the order records have them (`file` only when several inputs
 /// were parsed).
-pub const KEYS: [&str; 16] = [
-    "file", "line", "time", "host", "program", "pid", "facility", "severity", "message", "repeat", "level", "info",
-    "error", "ticket", "user", "raw",
+pub const KEYS: [&str; 18] = [
+    "file",
+    "line",
+    "time",
+    "host",
+    "program",
+    "pid",
+    "facility",
+    "severity",
+    "message",
+    "repeat",
+    "level",
+    "info",
+    "error",
+    "ticket",
+    "user",
+    "raw",
+    "truncated",
+    "length",
 ];
 
 /// Whether `name` is one of the [`KEYS`]: a field that may be absent from every record of a day (no
@@ -75,6 +91,9 @@ pub struct Record<'a> {
     /// repeated message's.
     pub repeat: Option<u64>,
     pub understood: Understanding,
+    /// The line was longer than the maximum and cut: its whole length in bytes. The record then
+    /// has `"truncated":true,"length":N`.
+    pub cut: Option<u64>,
 }
 
 /// A key of ticky-parse's records ([`KEYS`]), for looking values up without names.
@@ -96,6 +115,8 @@ pub enum Key {
     Ticket,
     User,
     Raw,
+    Truncated,
+    Length,
 }
 
 impl Key {
@@ -117,6 +138,8 @@ impl Key {
             b"ticket" => Key::Ticket,
             b"user" => Key::User,
             b"raw" => Key::Raw,
+            b"truncated" => Key::Truncated,
+            b"length" => Key::Length,
             _ => return None,
         })
     }
@@ -139,7 +162,14 @@ impl<'a> Record<'a> {
 
     fn from_header(line: &'a [u8], header: Option<Header<'a>>) -> Record<'a> {
         let Some(header) = header else {
-            return Record { line, header: None, payload: None, repeat: None, understood: Understanding::NoHeader };
+            return Record {
+                line,
+                header: None,
+                payload: None,
+                repeat: None,
+                understood: Understanding::NoHeader,
+                cut: None,
+            };
         };
         let (repeat, message) = match syslog::repeated(header.message) {
             Some((n, inner)) => (Some(n), inner),
@@ -154,7 +184,7 @@ impl<'a> Record<'a> {
         } else {
             (None, Understanding::Full)
         };
-        Record { line, header: Some(header), payload, repeat, understood }
+        Record { line, header: Some(header), payload, repeat, understood, cut: None }
     }
 
     /// Appends the JSON record (without a newline) to `out`: `file` first when given, then `line`.
@@ -185,6 +215,10 @@ impl<'a> Record<'a> {
                     write_payload(out, payload, text);
                 }
             }
+        }
+        if let Some(length) = self.cut {
+            out.extend_from_slice(b",\"truncated\":true,\"length\":");
+            write_u64(out, length);
         }
         out.push(b'}');
     }
@@ -265,6 +299,14 @@ impl<'a> Record<'a> {
                 Some(p) => text(out, p.user),
                 None => return false,
             },
+            Key::Truncated => match self.cut {
+                Some(_) => out.extend_from_slice(b"true"),
+                None => return false,
+            },
+            Key::Length => match self.cut {
+                Some(n) => write_u64(out, n),
+                None => return false,
+            },
         }
         true
     }
@@ -288,9 +330,11 @@ pub fn write_record(
     line_number: u64,
     line: &[u8],
     year: &mut Year,
+    cut: Option<u64>,
 ) -> Understanding {
     let mut entry = journal::Entry::default();
-    let record = Record::parse(line, year, &mut entry);
+    let mut record = Record::parse(line, year, &mut entry);
+    record.cut = cut;
     record.write_json(out, file, line_number, year);
     record.understood
 }
@@ -489,7 +533,7 @@ mod tests {
 
     fn record(line: &[u8]) -> (String, Understanding) {
         let mut out = Vec::new();
-        let u = write_record(&mut out, None, 7, line, &mut Year::Fixed(2025));
+        let u = write_record(&mut out, None, 7, line, &mut Year::Fixed(2025), None);
         (String::from_utf8(out).unwrap(), u)
     }
 
@@ -528,9 +572,11 @@ mod tests {
             b"not syslog",
         ];
         let mut seen = Vec::new();
-        for line in lines {
+        for (i, line) in lines.into_iter().enumerate() {
             let mut out = Vec::new();
-            write_record(&mut out, Some("a.log"), 1, line, &mut Year::Fixed(2025));
+            // The last line as if it had been cut.
+            let cut = (i == lines.len() - 1).then_some(5_000_000);
+            write_record(&mut out, Some("a.log"), 1, line, &mut Year::Fixed(2025), cut);
             let v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out).unwrap();
             seen.extend(v.keys().cloned());
         }

@@ -159,9 +159,15 @@ fn sort_json(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>) -> Result<()> {
     let mut first_keys: Option<Vec<String>> = None;
     for input in inputs {
         let mut reader = LineReader::new(input.reader, &input.name);
-        while let Some((number, line)) = reader.next_line()? {
+        reader.set_max_line(input::record_limit(input::MAX_LINE));
+        let max = reader.max_line();
+        while let Some(l) = reader.next_line_info()? {
+            let (number, line) = (l.number, l.text);
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
+            }
+            if let Some(length) = l.cut {
+                return Err(crate::count::record_too_long(&input.name, number, length, max, false));
             }
             fields.read(line).map_err(|msg| Error::input(&input.name, number, msg))?;
             if first_keys.is_none() {

@@ -33,7 +33,7 @@ pub const SCHEMA_VERSION: i64 = 1;
 /// The typed columns of `records`, after `source` and `seq`: the keys of DESIGN.md's records (as
 /// ticky-parse writes them, in its order) and those the other formats give. Any other key of a
 /// JSON record goes into the JSON object `extra`.
-pub const COLUMNS: [(&str, Type); 33] = [
+pub const COLUMNS: [(&str, Type); 35] = [
     ("file", Type::Text),
     ("line", Type::Integer),
     ("time", Type::Text),
@@ -50,6 +50,8 @@ pub const COLUMNS: [(&str, Type); 33] = [
     ("ticket", Type::Integer),
     ("user", Type::Text),
     ("raw", Type::Text),
+    ("truncated", Type::Integer),
+    ("length", Type::Integer),
     // Web access logs.
     ("ip", Type::Text),
     ("method", Type::Text),
@@ -105,11 +107,20 @@ pub struct StoreOptions {
     pub retain: Option<u64>,
     /// How long to wait for another ticky-store on the same database.
     pub wait: Duration,
+    /// Lines longer than this are cut (`--max-line`).
+    pub max_line: usize,
 }
 
 impl Default for StoreOptions {
     fn default() -> StoreOptions {
-        StoreOptions { year: None, format: Format::Auto, batch: 10_000, retain: None, wait: Duration::from_secs(600) }
+        StoreOptions {
+            year: None,
+            format: Format::Auto,
+            batch: 10_000,
+            retain: None,
+            wait: Duration::from_secs(600),
+            max_line: input::MAX_LINE,
+        }
     }
 }
 
@@ -324,11 +335,13 @@ impl Store {
             let name = input.name.clone();
             let year = Year::for_input(opts.year, input.modified);
             let mut lines = LineReader::new(input.reader, &name);
-            let first = match lines.next_line_raw()? {
-                Some(l) => l.raw.to_vec(),
+            lines.set_max_line(input::record_limit(opts.max_line));
+            lines.track_checksum();
+            let first = match lines.next_line_info()? {
+                Some(l) => FirstLine { text: l.text.to_vec(), terminated: l.terminated, cut: l.cut },
                 None => return Ok(Stored { name, ..Stored::default() }),
             };
-            let head = first.ends_with(b"\n").then(|| i64::from(crc32fast::hash(&first)));
+            let head = first.terminated.then(|| i64::from(lines.position().1));
             let candidates = match &mut candidates {
                 Some(c) => c,
                 // Standard input cannot be read twice: it is a new source each time.
@@ -384,8 +397,7 @@ impl Store {
                 if let Some(pending) = s.pending {
                     self.conn.execute("DELETE FROM records WHERE id = ?1", [pending]).map_err(&err)?;
                 }
-                let crc = crc32fast::Hasher::new_with_initial_len(s.crc, s.size);
-                (s.id, Position { size: s.size, crc, lines: s.lines })
+                (s.id, Position { size: s.size, crc: s.crc, lines: s.lines })
             }
             None => {
                 let (dev, ino) = start.identity.unzip();
@@ -396,7 +408,7 @@ impl Store {
                         params![start.name, dev, ino, start.head, stamp],
                     )
                     .map_err(&err)?;
-                (self.conn.last_insert_rowid(), Position { size: 0, crc: crc32fast::Hasher::new(), lines: 0 })
+                (self.conn.last_insert_rowid(), Position::default())
             }
         };
         let (to_writer, chunks) = mpsc::sync_channel::<Chunk>(4);
@@ -404,7 +416,7 @@ impl Store {
         let writer = Writer { conn: &mut self.conn, err: &err, id, stamp };
         let (read, written) = std::thread::scope(|scope| {
             let writer = scope.spawn(move || writer.write(chunks, give_back));
-            let reader = Reader { to_writer, used, batch: opts.batch, format: opts.format };
+            let reader = Reader { to_writer, used, batch: opts.batch, format: opts.format, max_line: opts.max_line };
             let read = reader.read(lines, start, position);
             (read, writer.join())
         });
@@ -423,67 +435,58 @@ impl Store {
     }
 }
 
+impl Position {
+    /// Past the line `lines` returned last, when it was a whole line.
+    fn advance<R: Read>(&mut self, terminated: bool, lines: &LineReader<R>) {
+        if terminated {
+            (self.size, self.crc) = lines.position();
+            self.lines += 1;
+        }
+    }
+}
+
 /// Where the reading of an input starts, once its source is known.
 struct Start {
     name: String,
     source: Option<Source>,
     head: Option<i64>,
     identity: Option<(i64, i64)>,
-    /// The input's first line, raw.
-    first: Vec<u8>,
+    /// The input's first line, read to know the source.
+    first: FirstLine,
     year: Year,
 }
 
-/// How far a source has been read: its whole lines.
-#[derive(Clone)]
-struct Position {
-    size: u64,
-    crc: crc32fast::Hasher,
-    lines: u64,
+/// The first line of an input, kept while its source is found.
+struct FirstLine {
+    text: Vec<u8>,
+    terminated: bool,
+    cut: Option<u64>,
 }
 
-impl Position {
-    fn advance(&mut self, raw: &[u8]) {
-        if raw.ends_with(b"\n") {
-            self.size += raw.len() as u64;
-            self.crc.update(raw);
-            self.lines += 1;
-        }
-    }
+/// How far a source has been read: its whole lines, their bytes and the CRC-32 of the bytes.
+#[derive(Clone, Copy, Debug, Default)]
+struct Position {
+    size: u64,
+    crc: u32,
+    lines: u64,
 }
 
 /// Reads `lines` (whose first line, `first`, was read already) to the end of the source's stored
 /// part, and says whether those bytes are exactly the ones stored.
-fn resume<R: Read>(lines: &mut LineReader<R>, source: &Source, first: &[u8]) -> Result<bool> {
+fn resume<R: Read>(lines: &mut LineReader<R>, source: &Source, first: &FirstLine) -> Result<bool> {
     if source.size == 0 {
         return Ok(true);
     }
-    if !first.ends_with(b"\n") {
+    if !first.terminated {
         return Ok(false);
     }
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(first);
-    let mut size = first.len() as u64;
-    while size < source.size {
-        match lines.next_line_raw()? {
-            Some(l) if l.raw.ends_with(b"\n") => {
-                size += l.raw.len() as u64;
-                crc.update(l.raw);
-            }
+    while lines.position().0 < source.size {
+        match lines.next_line_info()? {
+            Some(l) if l.terminated => {}
             _ => return Ok(false),
         }
     }
-    Ok(size == source.size && crc.finalize() == source.crc)
-}
-
-/// A raw line without its end of line, and without a byte order mark when it is the first.
-fn strip_line(raw: &[u8], first: bool) -> &[u8] {
-    let mut line = raw.strip_suffix(b"\n").unwrap_or(raw);
-    line = line.strip_suffix(b"\r").unwrap_or(line);
-    if first {
-        line = line.strip_prefix(input::UTF8_BOM).unwrap_or(line);
-    }
-    line
+    Ok(lines.position() == (source.size, source.crc))
 }
 
 /// Rows inserted by one statement: fewer statements to run for the same rows.
@@ -509,6 +512,7 @@ struct Reader {
     used: mpsc::Receiver<Chunk>,
     batch: usize,
     format: Format,
+    max_line: usize,
 }
 
 impl Reader {
@@ -517,27 +521,34 @@ impl Reader {
         let mut stored = Stored { name: name.clone(), before: source.map_or(0, |s| s.lines), ..Stored::default() };
         stored.pending_replaced = source.is_some_and(|s| s.pending.is_some());
         // The first line is stored here unless it is part of what was stored before.
-        let first = source.is_none_or(|s| s.size == 0).then_some(first);
-        let mut first = first.as_deref();
+        let mut first = source.is_none_or(|s| s.size == 0).then_some(first);
         let mut entry = journal::Entry::default();
         let mut kind = self.format.kind();
-        let mut chunk = self.new_chunk(&position);
+        let mut chunk = self.new_chunk(position);
         let mut in_batch = 0;
         // Blank lines before the kind is known: raw records if it turns out to be a raw log.
         let mut blank: Vec<(u64, Vec<u8>)> = Vec::new();
         let mut failure = None;
-        let mut add_raw = |chunk: &mut Chunk, line: &[u8], number: u64, year: &mut Year, stored: &mut Stored| {
-            let record = Record::parse(line, year, &mut entry);
-            stored.summary.get_or_insert_with(Summary::default).add_line(&stored.name, number, record.understood);
+        let (max_line, max_record) = (self.max_line, lines.max_line());
+        let mut add_raw = |chunk: &mut Chunk, line: &[u8], number: u64, cut, year: &mut Year, stored: &mut Stored| {
+            let (line, cut) = input::cut_line(line, cut, max_line);
+            let mut record = Record::parse(line, year, &mut entry);
+            record.cut = cut;
+            let summary = stored.summary.get_or_insert_with(Summary::default);
+            summary.add_line(&stored.name, number, record.understood);
+            if cut.is_some() {
+                summary.add_cut(&stored.name, number, max_line);
+            }
             chunk.rows[chunk.len].fill_raw(&record, number, year);
             chunk.len += 1;
             stored.added += 1;
         };
         loop {
-            let (number, raw) = match first.take() {
-                Some(raw) => (1, raw),
-                None => match lines.next_line_raw() {
-                    Ok(Some(l)) => (l.number, l.raw),
+            let first_line = first.take();
+            let (number, line, terminated, cut) = match &first_line {
+                Some(f) => (1, &f.text[..], f.terminated, f.cut),
+                None => match lines.next_line_info() {
+                    Ok(Some(l)) => (l.number, l.text, l.terminated, l.cut),
                     Ok(None) => break,
                     Err(e) => {
                         failure = Some(e);
@@ -545,14 +556,12 @@ impl Reader {
                     }
                 },
             };
-            let terminated = raw.ends_with(b"\n");
-            let line = strip_line(raw, number == 1);
             let is_blank = line.iter().all(u8::is_ascii_whitespace);
             let kind = match kind {
                 Some(k) => k,
                 None if is_blank => {
                     blank.push((number, line.to_vec()));
-                    position.advance(raw);
+                    position.advance(terminated, lines);
                     continue;
                 }
                 None => {
@@ -569,7 +578,7 @@ impl Reader {
                             if chunk.len == CHUNK {
                                 chunk = self.send(chunk, false)?;
                             }
-                            add_raw(&mut chunk, &l, n, &mut year, &mut stored);
+                            add_raw(&mut chunk, &l, n, None, &mut year, &mut stored);
                             in_batch += 1;
                         }
                     }
@@ -578,6 +587,10 @@ impl Reader {
             };
             let added = match kind {
                 Kind::JsonLines if is_blank => false,
+                Kind::JsonLines if cut.is_some() => {
+                    failure = Some(crate::count::record_too_long(&name, number, cut.unwrap_or(0), max_record, true));
+                    break;
+                }
                 Kind::JsonLines => match chunk.rows[chunk.len].fill_json(line, number) {
                     Ok(()) => {
                         chunk.len += 1;
@@ -596,12 +609,12 @@ impl Reader {
                     }
                 },
                 Kind::Syslog => {
-                    add_raw(&mut chunk, line, number, &mut year, &mut stored);
+                    add_raw(&mut chunk, line, number, cut, &mut year, &mut stored);
                     true
                 }
             };
-            position.advance(raw);
-            chunk.position = position.clone();
+            position.advance(terminated, lines);
+            chunk.position = position;
             if added {
                 in_batch += 1;
                 chunk.unfinished = !terminated;
@@ -618,7 +631,7 @@ impl Reader {
                 if chunk.len == CHUNK {
                     chunk = self.send(chunk, false)?;
                 }
-                add_raw(&mut chunk, &l, n, &mut year, &mut stored);
+                add_raw(&mut chunk, &l, n, None, &mut year, &mut stored);
             }
         }
         self.send(chunk, true)?;
@@ -629,16 +642,16 @@ impl Reader {
     }
 
     /// A chunk with no rows yet, at `position`: one the writer gave back, or a new one.
-    fn new_chunk(&self, position: &Position) -> Chunk {
+    fn new_chunk(&self, position: Position) -> Chunk {
         let mut chunk = self.used.try_recv().unwrap_or_else(|_| Chunk {
             rows: (0..CHUNK).map(|_| Row::new()).collect(),
             len: 0,
-            position: position.clone(),
+            position,
             unfinished: false,
             commit: false,
         });
         chunk.len = 0;
-        chunk.position = position.clone();
+        chunk.position = position;
         chunk.unfinished = false;
         chunk.commit = false;
         chunk
@@ -648,7 +661,7 @@ impl Reader {
     /// has stopped (it failed), so does reading: the writer says why.
     fn send(&self, mut chunk: Chunk, commit: bool) -> Result<Chunk> {
         chunk.commit = commit;
-        let next = self.new_chunk(&chunk.position);
+        let next = self.new_chunk(chunk.position);
         self.to_writer.send(chunk).map_err(|_| Error::Failed("the database writer stopped".to_string()))?;
         Ok(next)
     }
@@ -706,7 +719,7 @@ fn commit(
     pending: Option<i64>,
     stamp: i64,
 ) -> Result<()> {
-    let crc = i64::from(position.crc.clone().finalize());
+    let crc = i64::from(position.crc);
     conn.execute(
         "UPDATE sources SET size = ?2, crc = ?3, last_line = ?4, pending = ?5, stored = ?6 WHERE id = ?1",
         params![id, position.size as i64, crc, position.lines as i64, pending, stamp],

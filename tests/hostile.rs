@@ -69,22 +69,103 @@ fn random_bytes_are_refused_by_the_readers_of_json_and_csv_with_a_line() {
 }
 
 #[test]
-fn a_64_mb_line_is_read_whole_by_every_tool() {
+fn a_64_mb_line_is_read_whole_by_every_tool_given_max_line() {
     let wd = Workdir::new("hostile-long-line");
     let big = "x".repeat(64 << 20);
     wd.write("long.log", format!("Jan 31 00:09:39 h ticky: ERROR {big} (u)\n"));
-    let out = wd.stdout(wd.command("ticky-parse").arg("long.log"), "");
+    let out = wd.stdout(wd.command("ticky-parse").args(["--max-line", "65M", "long.log"]), "");
     let records = json_lines(&out);
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["error"].as_str().map(str::len), Some(64 << 20));
+    assert!(records[0].get("truncated").is_none());
     wd.write("long.jsonl", &out);
-    let counted = wd.stdout(wd.command("ticky-count").args(["--by", "user", "long.jsonl"]), "");
+    let counted = wd.stdout(wd.command("ticky-count").args(["--max-line", "65M", "--by", "user", "long.jsonl"]), "");
     assert_eq!(counted, b"user,count\nu,1\n");
     wd.write("long.csv", format!("a,b\n{big},1\nshort,2\n"));
     let sorted = wd.stdout(wd.command("ticky-sort").args(["--by", "b:nr", "long.csv"]), "");
     assert!(sorted.starts_with(b"a,b\nshort,2\nxxxx") && sorted.len() == (64 << 20) + 15, "{}", sorted.len());
     let page = wd.stdout(wd.command("ticky-html").arg("long.csv"), "");
     assert!(page.len() > 64 << 20);
+}
+
+/// Peak memory (RSS, KiB) of a shell command, its output thrown away, measured by Python's
+/// getrusage of its children (the largest of them).
+fn peak_kib(wd: &Workdir, script: &str) -> u64 {
+    let mut cmd = std::process::Command::new("python3");
+    cmd.current_dir(&wd.dir).env("PATH", common::path_with_bins()).args([
+        "-c",
+        "import resource, subprocess, sys\n\
+         r = subprocess.run(['bash', '-o', 'pipefail', '-c', sys.argv[1] + ' > /dev/null'])\n\
+         print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+        script,
+    ]);
+    let out = String::from_utf8(wd.stdout(&mut cmd, "")).unwrap();
+    let (code, kib) = out.trim().split_once(' ').unwrap();
+    assert_eq!(code, "0", "{script}");
+    kib.parse().unwrap()
+}
+
+#[test]
+fn a_line_longer_than_max_line_is_cut_marked_and_counted() {
+    let wd = Workdir::new("hostile-cut");
+    let long = 3 << 20;
+    let text = "é".repeat(long / 2);
+    wd.write(
+        "long.log",
+        format!("Jan 31 00:09:39 h ticky: ERROR {text} (u)\r\nJan 31 00:09:40 h ticky: INFO Created ticket [#1] (v)\n"),
+    );
+    let line_length = 31 + text.len() + 4;
+    let out = wd.output(wd.command("ticky-parse").arg("long.log"), "");
+    assert!(out.status.success());
+    let records = json_lines(&out.stdout);
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0]["truncated"], true);
+    assert_eq!(records[0]["length"], line_length as u64);
+    // Cut at 1 MiB, in the middle of a two-byte character: the half is U+FFFD, as invalid UTF-8 is.
+    let message = records[0]["message"].as_str().unwrap();
+    assert!(message.len() < 1 << 20 && message.len() > (1 << 20) - 40, "{}", message.len());
+    assert_eq!(records[1]["user"], "v");
+    assert!(records[1].get("truncated").is_none());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1 line longer than 1048576 bytes cut") && err.contains("first at line 1"), "{err}");
+    let err = wd.fails(wd.command("ticky-parse").args(["--strict", "long.log"]), "", 1);
+    assert!(err.contains("--strict"), "{err}");
+    let csv = wd.stdout(wd.command("ticky-parse").args(["--summary-csv", "s.csv", "long.log"]), "");
+    drop(csv);
+    assert!(String::from_utf8(wd.read("s.csv")).unwrap().ends_with(",1\n"));
+
+    // The records of cut lines still go through the card's pipeline, and the raw log counts the same.
+    wd.write("long.jsonl", &out.stdout);
+    let by_records = wd.stdout(wd.command("ticky-count").args(["--by", "truncated,length", "long.jsonl"]), "");
+    let by_raw = wd.stdout(wd.command("ticky-count").args(["--by", "truncated,length", "long.log"]), "");
+    assert_eq!(by_records, format!("truncated,length,count\ntrue,{line_length},1\n").as_bytes());
+    assert_eq!(by_raw, by_records);
+    let sorted = wd.stdout(wd.command("ticky-sort").args(["--by", "line:nr", "long.jsonl"]), "");
+    assert_eq!(json_lines(&sorted)[1]["length"], line_length as u64);
+
+    // A record longer than the reader's maximum is refused with what to do.
+    let err = wd.fails(wd.command("ticky-count").args(["--max-line", "64", "--by", "user", "long.jsonl"]), "", 1);
+    assert!(err.contains("long.jsonl:1:") && err.contains("--max-line"), "{err}");
+    let err = wd.fails(wd.command("ticky-parse").args(["--max-line", "12"]), "", 2);
+    assert!(err.contains("--max-line"), "{err}");
+}
+
+#[test]
+fn memory_stays_bounded_on_endless_and_huge_lines() {
+    let wd = Workdir::new("hostile-memory");
+    // 300 MB without a newline, and 300 MB of NUL bytes gzipped; each tool under 100 MB.
+    let limit = 100 << 10;
+    for (what, script) in [
+        ("ticky-parse, no newline", "head -c 300000000 /dev/zero | ticky-parse"),
+        ("ticky-count, no newline", "head -c 300000000 /dev/zero | ticky-count --by raw"),
+        ("ticky-parse | ticky-count", "head -c 300000000 /dev/zero | ticky-parse | ticky-count --by length"),
+        ("ticky-store, no newline", "head -c 300000000 /dev/zero > zero.log && ticky-store -q z.db zero.log"),
+        ("ticky-count, gzip", "head -c 300000000 /dev/zero | gzip -1 > zero.gz && ticky-count --by length zero.gz"),
+    ] {
+        let kib = peak_kib(&wd, script);
+        assert!(kib < limit, "{what}: {kib} KiB");
+    }
+    let _ = std::fs::remove_file(wd.path("zero.log"));
 }
 
 #[test]

@@ -67,7 +67,7 @@ proptest! {
         let wd = Workdir::new("prop-raw-count");
         let log = wd.write("raw.log", &data).display().to_string();
         let mut records = Vec::new();
-        let summary = parse::run(&ParseOptions { year: Some(2025) }, std::slice::from_ref(&log), &mut records).unwrap();
+        let summary = parse::run(&ParseOptions { year: Some(2025), ..ParseOptions::default() }, std::slice::from_ref(&log), &mut records).unwrap();
         let jsonl = wd.write("records.jsonl", &records).display().to_string();
         // Every file is split, however small, so that part boundaries fall anywhere.
         let read = ReadOptions { year: Some(2025), threads, min_split: 0, ..ReadOptions::default() };
@@ -94,7 +94,7 @@ proptest! {
         let wd = Workdir::new("prop-parse");
         let path = wd.write("any.log", &data).display().to_string();
         let mut out = Vec::new();
-        let summary = parse::run(&ParseOptions { year: Some(2025) }, &[path], &mut out).unwrap();
+        let summary = parse::run(&ParseOptions { year: Some(2025), ..ParseOptions::default() }, &[path], &mut out).unwrap();
         let lines: Vec<&[u8]> = if data.is_empty() {
             vec![]
         } else {

@@ -13,7 +13,7 @@ fuzz_target!(|line: &[u8]| {
     } else {
         Year::Guess(YearGuess::new(1_700_000_000))
     };
-    write_record(&mut out, None, 3, line, &mut year);
+    write_record(&mut out, None, 3, line, &mut year, None);
     let value: serde_json::Value = serde_json::from_slice(&out).expect("the record is not valid JSON");
     assert_eq!(value["line"], 3);
     let text = String::from_utf8_lossy(line);

@@ -18,9 +18,8 @@ non-blank byte is not '{') a raw syslog, parsed as ticky-parse would, with its s
 error. A regular file is counted on every core. Writes CSV: a header, then one row per distinct
 key with its count, by count descending, ties by key ascending.
 Records without every key field are not counted; a field that no record has, and that ticky-parse
-never writes (a typo such as --by usr), gets a warning on standard error. With --and, one pass over
-the records makes several tables, each with its own options; at most one of them may go to standard
-output.
+never writes (a typo such as --by usr), gets a warning. With --and, one pass makes several tables,
+each with its own options; at most one of them may go to standard output.
 
 Options:
       --by FIELD[,FIELD...]     the key: count records per distinct value of these fields
@@ -42,6 +41,7 @@ Options:
       --threads N               threads for a regular file (default: every core)
       --summary-csv FILE        write the raw logs' summary as ticky-parse --summary-csv does
       --lines                   count a record with repeat (message repeated N times) once
+      --max-line N              cut raw lines longer than N bytes (default 1M) as ticky-parse does
   -h, --help                    print this help
   -V, --version                 print the version
 
@@ -102,6 +102,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             }
             Long("threads") => read.threads = cli::number_value(&mut args, "--threads", 1, 1024)? as usize,
             Long("lines") => read.lines = true,
+            Long("max-line") => read.max_line = cli::max_line_value(&mut args)?,
             Long("summary-csv") => summary_csv = Some(cli::string_value(&mut args, "--summary-csv")?),
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
@@ -115,7 +116,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         cli::say(&format!("{NAME}: warning: {warning}"));
     }
     let summary = outcome.summary.unwrap_or_default();
-    if summary.not_understood() > 0 {
+    if summary.worth_saying() {
         cli::say(&format!("{NAME}: {summary}"));
     }
     if let Some(path) = summary_csv {

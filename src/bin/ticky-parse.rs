@@ -27,7 +27,9 @@ Options:
       --summary-csv FILE
                     also write the summary's numbers to FILE as a one-row CSV table
                     (lines, not_understood, without_header, ticky_without_level,
-                    ticky_without_user, ticky_events), for scripts, for scripts
+                    ticky_without_user, ticky_events, truncated), for scripts
+      --max-line N  cut lines longer than N bytes (default 1M; K, M, G allowed):
+                    the record says \"truncated\":true and the line's \"length\"
   -h, --help        print this help
   -V, --version     print the version
 
@@ -51,6 +53,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Short('h') | Long("help") => return cli::print_help(HELP),
             Short('V') | Long("version") => return cli::print_version(NAME),
             Long("year") => opts.year = Some(cli::year_value(&mut args)?),
+            Long("max-line") => opts.max_line = cli::max_line_value(&mut args)?,
             Long("strict") => strict = true,
             Long("summary") => always_summarise = true,
             Long("summary-csv") => summary_csv = Some(cli::string_value(&mut args, "--summary-csv")?),
@@ -62,14 +65,14 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     let paths = input::names_or_stdin(paths);
     cli::hint_if_terminal(NAME, &paths, "syslog lines");
     let summary = parse::run(&opts, &paths, &mut out)?;
-    if summary.not_understood() > 0 || always_summarise {
+    if summary.worth_saying() || always_summarise {
         cli::say(&format!("{NAME}: {summary}"));
     }
     if let Some(path) = summary_csv {
         cli::write_summary_csv(&summary, &path)?;
     }
-    if strict && summary.not_understood() > 0 {
-        return Err(Error::Failed("--strict: some lines were not fully understood".into()));
+    if strict && summary.worth_saying() {
+        return Err(Error::Failed("--strict: some lines were not fully understood or were cut".into()));
     }
     Ok(())
 }

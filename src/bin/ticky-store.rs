@@ -26,6 +26,7 @@ Options:
       --format NAME     what the inputs are: syslog (or journal), jsonl, or auto (the default:
                         records when the first byte is '{', else a raw log)
       --year YYYY       year of RFC 3164 timestamps in raw logs (as ticky-parse --year)
+      --max-line N      cut raw lines longer than N bytes (default 1M) as ticky-parse does
       --retain DAYS     then delete records older than DAYS days (with --retain, no FILE means
                         no input, not standard input)
       --batch N         records per transaction (default: 10000)
@@ -57,6 +58,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                     .ok_or_else(|| Error::usage(format!("--format: expected auto, syslog or jsonl, not {value:?}")))?;
             }
             Long("year") => opts.year = Some(cli::year_value(&mut args)?),
+            Long("max-line") => opts.max_line = cli::max_line_value(&mut args)?,
             Long("retain") => opts.retain = Some(cli::number_value(&mut args, "--retain", 1, 1_000_000)?),
             Long("batch") => opts.batch = cli::number_value(&mut args, "--batch", 1, 10_000_000)? as usize,
             Long("wait") => opts.wait = Duration::from_secs(cli::number_value(&mut args, "--wait", 0, 1_000_000)?),
@@ -73,7 +75,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     cli::hint_if_terminal(NAME, &paths, "records or a log");
     let outcome = store::run(&db, &opts, &paths)?;
     for stored in &outcome.inputs {
-        if let Some(summary) = stored.summary.as_ref().filter(|s| s.not_understood() > 0) {
+        if let Some(summary) = stored.summary.as_ref().filter(|s| s.worth_saying()) {
             cli::say(&format!("{NAME}: {}: {summary}", stored.name));
         }
         if stored.held_back {
