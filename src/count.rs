@@ -520,9 +520,9 @@ pub(crate) fn tell_kind(line: &[u8], name: &str, number: u64) -> Result<Kind> {
             name,
             number,
             format!(
-                "this is a table ticky-count wrote (header {:?}), not a log or records: \
+                "this is a table ticky-count wrote (header \"{}\"), not a log or records: \
                  to sum such tables, use ticky-count --merge",
-                String::from_utf8_lossy(trimmed)
+                crate::error::shown(trimmed, crate::error::SHOWN)
             ),
         ));
     }
@@ -568,9 +568,9 @@ fn unknown_fields(fields: &Fields, records: u64) -> Vec<String> {
         .filter(|name| !record::is_key(name))
         .map(|name| {
             format!(
-                "no record has a field {:?} ({records} read), so nothing that needs it was counted; \
+                "no record has a field \"{}\" ({records} read), so nothing that needs it was counted; \
                  the fields of ticky-parse's records are {}",
-                String::from_utf8_lossy(name),
+                crate::error::shown(name, crate::error::SHOWN),
                 record::KEYS.join(", ")
             )
         })

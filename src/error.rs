@@ -62,6 +62,42 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_escapes_controls_and_cuts() {
+        assert_eq!(shown(b"a\x1b[31mb\tc", 100), "a\\u{1b}[31mb\\u{9}c");
+        assert_eq!(shown("x\u{202e}y".as_bytes(), 100), "x\\u{202e}y");
+        assert_eq!(shown(b"abcdef", 3), "abc\u{2026} (6 bytes in all)");
+        assert_eq!(shown(b"\xff", 3), "\u{fffd}");
+    }
+}
+
+/// Input quoted in a message: at most `max` characters (then `…` and how long it was), with
+/// control characters written as escapes (`\u{1b}`), so that a header or a line cannot move a
+/// terminal's cursor, change its colours or fill the screen. Invalid UTF-8 is shown as U+FFFD.
+pub fn shown(input: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(input);
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n == max {
+            out.push_str(&format!("… ({} bytes in all)", input.len()));
+            break;
+        }
+        if c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The longest piece of input a message quotes.
+pub const SHOWN: usize = 200;
+
 /// The operating system's message without Rust's `(os error N)` suffix, which means nothing to a
 /// user.
 fn io_message(e: &io::Error) -> String {

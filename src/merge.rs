@@ -30,8 +30,8 @@ pub fn merge(opts: &CountOptions, paths: &[String]) -> Result<Option<(Row, Count
                             "--merge: the header of {input_name} ({}) does not end in a count column, so its key \
                              columns cannot be told (a --pivot table has several counts): give the key with --by \
                              (--by {}) or --keys N",
-                            String::from_utf8_lossy(shown.trim_ascii_end()),
-                            String::from_utf8_lossy(row.get(0))
+                            crate::error::shown(shown.trim_ascii_end(), crate::error::SHOWN),
+                            crate::error::shown(row.get(0), crate::error::SHOWN)
                         )));
                     }
                     (0, None) => row.len().saturating_sub(1),
@@ -74,7 +74,7 @@ pub fn merge(opts: &CountOptions, paths: &[String]) -> Result<Option<(Row, Count
                     Error::input(
                         &input_name,
                         number,
-                        format!("count {:?} is not a whole number", String::from_utf8_lossy(field)),
+                        format!("count \"{}\" is not a whole number", crate::error::shown(field, crate::error::SHOWN)),
                     )
                 })?;
                 counter.add(&key, col, n)?;

@@ -10,7 +10,7 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 
 use crate::csvio::{self, Row};
-use crate::error::{Error, Result};
+use crate::error::{shown, Error, Result, SHOWN};
 use crate::input::{self, LineReader};
 use crate::json::Fields;
 use crate::output;
@@ -139,10 +139,14 @@ fn key_columns(keys: &[SortKey], header: &Row) -> Result<Vec<usize>> {
     keys.iter()
         .map(|k| {
             header.iter().position(|c| c == k.column.as_bytes()).ok_or_else(|| {
-                let names: Vec<_> = header.iter().map(String::from_utf8_lossy).collect();
+                // The header is input: each name shown safely, and not too many of them.
+                let mut names: Vec<String> = header.iter().take(20).map(|c| shown(c, 60)).collect();
+                if header.len() > 20 {
+                    names.push(format!("and {} more", header.len() - 20));
+                }
                 Error::usage(format!(
                     "--by {}: no such column; the columns are: {}{}",
-                    k.column,
+                    shown(k.column.as_bytes(), SHOWN),
                     names.join(", "),
                     k.modifier_hint()
                 ))

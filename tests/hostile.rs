@@ -395,3 +395,22 @@ fn bidirectional_controls_in_a_name_are_shown_on_the_page_not_obeyed() {
     assert!(!page.contains('\u{202e}'));
     assert!(page.contains("unicode-bidi: isolate"));
 }
+
+#[test]
+fn messages_that_quote_input_escape_control_characters_and_stay_short() {
+    let wd = Workdir::new("hostile-quoted");
+    // A header with a terminal escape code, and a million columns.
+    let mut header = String::from("\u{1b}[2J\u{1b}[31mred");
+    for i in 0..1_000_000 {
+        header.push_str(&format!(",c{i}"));
+    }
+    wd.write("wide.csv", format!("{header}\n"));
+    let err = wd.fails(wd.command("ticky-sort").args(["--by", "nope", "wide.csv"]), "", 2);
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert!(err.contains("\\u{1b}[2J") && err.contains("and 999981 more"), "{err}");
+    assert!(err.len() < 2000, "{} bytes", err.len());
+    // A table given where records are read: the header is shown the same way.
+    wd.write("table.csv", "\u{1b}]0;title\u{7},count\na,1\n");
+    let err = wd.fails(wd.command("ticky-count").args(["--by", "user", "table.csv"]), "", 1);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}') && err.contains("--merge"), "{err:?}");
+}
