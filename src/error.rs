@@ -62,19 +62,6 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shown_escapes_controls_and_cuts() {
-        assert_eq!(shown(b"a\x1b[31mb\tc", 100), "a\\u{1b}[31mb\\u{9}c");
-        assert_eq!(shown("x\u{202e}y".as_bytes(), 100), "x\\u{202e}y");
-        assert_eq!(shown(b"abcdef", 3), "abc\u{2026} (6 bytes in all)");
-        assert_eq!(shown(b"\xff", 3), "\u{fffd}");
-    }
-}
-
 /// Input quoted in a message: at most `max` characters (then `…` and how long it was), with
 /// control characters written as escapes (`\u{1b}`), so that a header or a line cannot move a
 /// terminal's cursor, change its colours or fill the screen. Invalid UTF-8 is shown as U+FFFD.
@@ -111,5 +98,18 @@ fn io_message(e: &io::Error) -> String {
 impl From<lexopt::Error> for Error {
     fn from(e: lexopt::Error) -> Error {
         Error::Usage(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_escapes_controls_and_cuts() {
+        assert_eq!(shown(b"a\x1b[31mb\tc", 100), "a\\u{1b}[31mb\\u{9}c");
+        assert_eq!(shown("x\u{202e}y".as_bytes(), 100), "x\\u{202e}y");
+        assert_eq!(shown(b"abcdef", 3), "abc\u{2026} (6 bytes in all)");
+        assert_eq!(shown(b"\xff", 3), "\u{fffd}");
     }
 }
