@@ -160,6 +160,10 @@ pub struct LineReader<R> {
     /// Bytes of the input consumed by the lines returned, and their CRC-32 when asked for.
     consumed: u64,
     crc: Option<crc32fast::Hasher>,
+    /// The end of line: `\n`, or `\r` in an input that has no `\n` but `\r`s (old Mac
+    /// exports), told from its start.
+    sep: u8,
+    sep_known: bool,
 }
 
 impl<R: Read> LineReader<R> {
@@ -178,6 +182,8 @@ impl<R: Read> LineReader<R> {
             terminated: false,
             consumed: 0,
             crc: None,
+            sep: b'\n',
+            sep_known: false,
         }
     }
 
@@ -259,8 +265,12 @@ impl<R: Read> LineReader<R> {
         let mut searched = self.start;
         self.cut = None;
         let (raw, mut line_start, mut line_end) = loop {
+            if !self.sep_known && self.tell_separator() {
+                // Search again for the end of line now known.
+                searched = self.start;
+            }
             let limit = self.end.min(self.start.saturating_add(self.max_line).saturating_add(1));
-            if let Some(i) = self.buf[searched..limit].find_byte(b'\n') {
+            if let Some(i) = self.buf[searched..limit].find_byte(self.sep) {
                 let (start, end) = (self.start, searched + i);
                 self.start = end + 1;
                 self.terminated = true;
@@ -296,6 +306,28 @@ impl<R: Read> LineReader<R> {
         Ok(Some((line_start, line_end)))
     }
 
+    /// Tells the end of line from the start of the input: `\r` when its first 64 KiB (or all of
+    /// it) have a `\r` and no `\n`. Until the start tells, lines end at `\n`.
+    /// Says whether the separator changed.
+    fn tell_separator(&mut self) -> bool {
+        let unread = &self.buf[self.start..self.end];
+        if unread.find_byte(b'\n').is_some() {
+            self.sep_known = true;
+        } else if unread.find_byte(b'\r').is_some() && (self.eof || unread.len() >= 64 << 10) {
+            self.sep = b'\r';
+            self.sep_known = true;
+            return true;
+        } else if self.eof {
+            self.sep_known = true;
+        }
+        false
+    }
+
+    /// Whether this input's lines end in a lone `\r`.
+    pub fn cr_only(&self) -> bool {
+        self.sep == b'\r'
+    }
+
     /// Adds `buf[from..to]` to the bytes consumed.
     fn count_consumed(&mut self, from: usize, to: usize) {
         self.consumed += (to - from) as u64;
@@ -318,7 +350,7 @@ impl<R: Read> LineReader<R> {
         self.count_consumed(0, keep);
         let mut length = keep as u64;
         loop {
-            if let Some(i) = self.buf[keep..self.end].find_byte(b'\n') {
+            if let Some(i) = self.buf[keep..self.end].find_byte(self.sep) {
                 let newline = keep + i;
                 self.count_consumed(keep, newline + 1);
                 length += i as u64;

@@ -414,3 +414,23 @@ fn messages_that_quote_input_escape_control_characters_and_stay_short() {
     let err = wd.fails(wd.command("ticky-count").args(["--by", "user", "table.csv"]), "", 1);
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}') && err.contains("--merge"), "{err:?}");
 }
+
+#[test]
+fn cr_only_line_endings_split_like_newlines() {
+    let wd = Workdir::new("hostile-cr-only");
+    let log = wd.stdout(wd.command("ticky-gen").args(["--lines", "50000", "--seed", "4"]), "");
+    let cr: Vec<u8> = log.iter().map(|&b| if b == b'\n' { b'\r' } else { b }).collect();
+    wd.write("lf.log", &log);
+    wd.write("cr.log", &cr);
+    let records = wd.stdout(wd.command("ticky-parse").arg("cr.log"), "");
+    assert_eq!(json_lines(&records).len(), 50_000);
+    assert_eq!(records, wd.stdout(wd.command("ticky-parse").arg("lf.log"), ""));
+    for args in [["--by", "error"], ["--by", "user"]] {
+        let by_cr = wd.stdout(wd.command("ticky-count").args(args).arg("cr.log"), "");
+        let by_lf = wd.stdout(wd.command("ticky-count").args(args).arg("lf.log"), "");
+        assert_eq!(by_cr, by_lf, "{args:?}");
+    }
+    // A short one, without a final CR, through a pipe.
+    let short = wd.stdout(&mut wd.command("ticky-parse"), "a\rb\rc");
+    assert_eq!(json_lines(&short).len(), 3);
+}
