@@ -32,4 +32,4 @@ fi
 
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
-cargo test --release --all-targets
+cargo test --profile ci --all-targets

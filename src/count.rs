@@ -417,10 +417,14 @@ impl Reader<'_> {
     fn count_parts(&self, path: &str, name: &str, size: u64, kind: Kind, year: Year, tally: &mut Tally) -> Result<()> {
         let cannot = |e| Error::io(format!("reading {name}"), e);
         let file = File::open(path).map_err(cannot)?;
+        // The end of line is told once, from the file's start, for every part.
+        let mut head = vec![0u8; 64 << 10];
+        let n = file.read_at(&mut head, 0).map_err(cannot)?;
+        let sep = input::separator_of(&head[..n], (n as u64) >= size).unwrap_or(b'\n');
         let parts = self.read.threads as u64;
         let mut bounds = vec![0];
         for k in 1..parts {
-            let start = line_start_after(&file, size * k / parts).map_err(cannot)?;
+            let start = line_start_after(&file, size * k / parts, sep).map_err(cannot)?;
             bounds.push(start.max(*bounds.last().unwrap()));
         }
         bounds.push(size);
@@ -436,6 +440,7 @@ impl Reader<'_> {
                         let reader = PartReader { file, pos: start, end };
                         let mut lines = LineReader::new(reader, name);
                         lines.set_max_line(input::record_limit(self.read.max_line));
+                        lines.set_separator(sep);
                         if k > 0 {
                             lines.keep_byte_order_mark();
                         }
@@ -470,8 +475,9 @@ pub(crate) fn record_too_long(name: &str, number: u64, length: u64, max: usize, 
     Error::input(name, number, format!("this record is {length} bytes long, more than {max} bytes: {what}"))
 }
 
-/// The offset just after the first newline at or after `at` (the file's size when none).
-fn line_start_after(file: &File, at: u64) -> io::Result<u64> {
+/// The offset just after the first end of line (`sep`) at or after `at` (the file's size when
+/// none).
+fn line_start_after(file: &File, at: u64, sep: u8) -> io::Result<u64> {
     let mut buf = [0u8; 64 * 1024];
     let mut pos = at.saturating_sub(1);
     loop {
@@ -479,7 +485,7 @@ fn line_start_after(file: &File, at: u64) -> io::Result<u64> {
         if n == 0 {
             return Ok(pos);
         }
-        if let Some(i) = buf[..n].find_byte(b'\n') {
+        if let Some(i) = buf[..n].find_byte(sep) {
             return Ok(pos + i as u64 + 1);
         }
         pos += n as u64;

@@ -126,6 +126,21 @@ pub fn record_limit(max_line: usize) -> usize {
     max_line.saturating_mul(6).saturating_add(64 << 10)
 }
 
+/// The end of line of an input, told by its start (`eof`: the whole input): `\r` when its first
+/// 64 KiB (or all of it) hold a `\r` and no `\n`, else `\n`; `None` while too little is known.
+pub fn separator_of(start: &[u8], eof: bool) -> Option<u8> {
+    let start = &start[..start.len().min(64 << 10)];
+    if start.find_byte(b'\n').is_some() {
+        Some(b'\n')
+    } else if start.find_byte(b'\r').is_some() && (eof || start.len() >= 64 << 10) {
+        Some(b'\r')
+    } else if eof {
+        Some(b'\n')
+    } else {
+        None
+    }
+}
+
 /// A raw line cut to `max_line` bytes, with its whole length when it was longer: `cut` is what
 /// the [`LineReader`] (whose own maximum may be larger) said.
 pub fn cut_line(text: &[u8], cut: Option<u64>, max_line: usize) -> (&[u8], Option<u64>) {
@@ -310,17 +325,20 @@ impl<R: Read> LineReader<R> {
     /// it) have a `\r` and no `\n`. Until the start tells, lines end at `\n`.
     /// Says whether the separator changed.
     fn tell_separator(&mut self) -> bool {
-        let unread = &self.buf[self.start..self.end];
-        if unread.find_byte(b'\n').is_some() {
-            self.sep_known = true;
-        } else if unread.find_byte(b'\r').is_some() && (self.eof || unread.len() >= 64 << 10) {
-            self.sep = b'\r';
-            self.sep_known = true;
-            return true;
-        } else if self.eof {
-            self.sep_known = true;
+        match separator_of(&self.buf[self.start..self.end], self.eof) {
+            Some(sep) => {
+                self.set_separator(sep);
+                sep != b'\n'
+            }
+            None => false,
         }
-        false
+    }
+
+    /// Sets the end of line, as told from the start of the whole input, for a reader of a part
+    /// of it.
+    pub fn set_separator(&mut self, sep: u8) {
+        self.sep = sep;
+        self.sep_known = true;
     }
 
     /// Whether this input's lines end in a lone `\r`.

@@ -83,9 +83,14 @@ fn generated_messy_log_matches_its_truth() {
     let events: u64 = truth.users.values().map(|(info, error)| info + error).sum();
     let csv = String::from_utf8(wd.read("summary.csv")).unwrap();
     let (header, row) = csv.trim_end().split_once('\n').unwrap();
-    assert_eq!(header, "lines,not_understood,without_header,ticky_without_level,ticky_without_user,ticky_events");
+    assert_eq!(
+        header,
+        "lines,not_understood,without_header,ticky_without_level,ticky_without_user,ticky_events,truncated"
+    );
     let numbers: Vec<u64> = row.split(',').map(|n| n.parse().unwrap()).collect();
     assert_eq!((numbers[0], numbers[1], numbers[5]), (truth.lines, truth.not_understood, events), "{csv}");
+    // No line of the generator's is longer than a mebibyte.
+    assert_eq!(numbers[6], 0, "{csv}");
     assert_eq!(numbers[2] + numbers[3] + numbers[4], numbers[1], "{csv}");
 }
 
