@@ -58,6 +58,8 @@ pub struct CsvReader<R> {
     name: String,
     line: Vec<u8>,
     lines_read: u64,
+    /// What to tell a user who gave a log or records where a table is read.
+    not_a_table: Option<&'static str>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,7 +73,14 @@ enum State {
 
 impl<R: BufRead> CsvReader<R> {
     pub fn new(reader: R, name: &str) -> CsvReader<R> {
-        CsvReader { reader, name: name.to_string(), line: Vec::new(), lines_read: 0 }
+        CsvReader { reader, name: name.to_string(), line: Vec::new(), lines_read: 0, not_a_table: None }
+    }
+
+    /// Refuses an input whose first line is a syslog line, a journal entry or a JSON record,
+    /// saying what it is and then `hint` (what to do): such input read as CSV gives accurate but
+    /// puzzling messages about fields, or a table of nonsense.
+    pub fn refuse_logs(&mut self, hint: &'static str) {
+        self.not_a_table = Some(hint);
     }
 
     /// Reads the next row into `row`; returns the line it starts on, or `None` at the end. Blank
@@ -104,6 +113,11 @@ impl<R: BufRead> CsvReader<R> {
             if self.lines_read == 1 && self.line.starts_with(UTF8_BOM) {
                 self.line.drain(..UTF8_BOM.len());
             }
+            if let (1, Some(hint)) = (self.lines_read, self.not_a_table) {
+                if let Some(kind) = log_kind(self.line.trim_ascii_end()) {
+                    return Err(Error::input(&self.name, 1, format!("this is {kind}, not a CSV table: {hint}")));
+                }
+            }
             if start == 0 {
                 if self.line == b"\n" || self.line == b"\r\n" {
                     continue;
@@ -117,6 +131,19 @@ impl<R: BufRead> CsvReader<R> {
                 return Ok(Some(start));
             }
         }
+    }
+}
+
+/// What a first line is when it is no CSV header: a syslog line, a journal entry, a JSON record.
+fn log_kind(line: &[u8]) -> Option<&'static str> {
+    if crate::journal::looks_like_entry(line) {
+        Some("a journal entry (journalctl -o json)")
+    } else if line.first() == Some(&b'{') {
+        Some("a JSON record (ticky-parse's JSON Lines)")
+    } else if crate::syslog::parse_header(line).is_some() {
+        Some("a syslog line")
+    } else {
+        None
     }
 }
 
@@ -165,12 +192,18 @@ fn parse_line(line: &[u8], state: &mut State, row: &mut Row) -> bool {
 /// Reads CSV inputs row by row: the header of the first, then the rows of all, each handed to `f`
 /// with the header. Every input must have the same header, and every row as many fields as the
 /// header. Returns the header, or `None` when every input is empty.
-pub fn each_row(inputs: Vec<Input>, mut f: impl FnMut(&Row, &Row) -> Result<()>) -> Result<Option<Row>> {
+/// A log or records among the inputs is refused with `hint`, what to do ([`CsvReader::refuse_logs`]).
+pub fn each_row(
+    inputs: Vec<Input>,
+    hint: &'static str,
+    mut f: impl FnMut(&Row, &Row) -> Result<()>,
+) -> Result<Option<Row>> {
     let mut header: Option<(String, Row)> = None;
     let mut row = Row::default();
     for input in inputs {
         let input_name = input.name.clone();
         let mut reader = CsvReader::new(input.buffered(), &input_name);
+        reader.refuse_logs(hint);
         if reader.read_row(&mut row)?.is_none() {
             continue;
         }

@@ -118,7 +118,8 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
     // First pass: which columns are numbers, the largest of each, and the rows kept for the second.
     let mut columns: Vec<Column> = Vec::new();
     let mut rows = Spool::default();
-    let header = csvio::each_row(input::open_all(paths)?, |header, row| {
+    let hint = "ticky-html shows a table; make one first, e.g. ticky-count --by error LOG | ticky-html";
+    let header = csvio::each_row(input::open_all(paths)?, hint, |header, row| {
         if columns.is_empty() {
             columns = vec![Column::default(); header.len()];
         }

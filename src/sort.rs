@@ -115,7 +115,9 @@ pub fn run(keys: &[SortKey], buffer: usize, paths: &[String], out: &mut impl Wri
 fn sort_csv(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>) -> Result<Option<Row>> {
     let keys = sorter.keys;
     let mut columns: Option<Vec<usize>> = None;
-    let header = csvio::each_row(inputs, |header, row| {
+    let hint = "ticky-sort sorts CSV tables and JSON Lines records (a file whose first byte is '{'); \
+                parse a log first with ticky-parse";
+    let header = csvio::each_row(inputs, hint, |header, row| {
         let columns = match &columns {
             Some(c) => c,
             None => columns.insert(key_columns(keys, header)?),

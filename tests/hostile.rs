@@ -434,3 +434,27 @@ fn cr_only_line_endings_split_like_newlines() {
     let short = wd.stdout(&mut wd.command("ticky-parse"), "a\rb\rc");
     assert_eq!(json_lines(&short).len(), 3);
 }
+
+#[test]
+fn input_for_another_tool_is_named_with_what_to_do() {
+    let wd = Workdir::new("hostile-wrong-tool");
+    let log = "Jan 31 00:09:39 ubuntu.local ticky: INFO Created ticket [#4217] (mdouglas)\n";
+    wd.write("syslog.log", log);
+    let records = wd.stdout(wd.command("ticky-parse").arg("syslog.log"), "");
+    wd.write("records.jsonl", &records);
+    for (tool, args, file, says) in [
+        ("ticky-html", &[][..], "syslog.log", "ticky-count --by"),
+        ("ticky-html", &[][..], "records.jsonl", "ticky-count --by"),
+        ("ticky-count", &["--merge"][..], "records.jsonl", "leave out --merge"),
+        ("ticky-count", &["--merge"][..], "syslog.log", "leave out --merge"),
+        ("ticky-sort", &["--by", "user"][..], "syslog.log", "ticky-parse"),
+    ] {
+        let err = wd.fails(wd.command(tool).args(args).arg(file), "", 1);
+        assert!(err.contains(&format!("{file}:1: this is a")) && err.contains(says), "{tool} {file}: {err}");
+    }
+    // A table that ticky-count wrote, given where a log or records are read.
+    let table = wd.stdout(wd.command("ticky-count").args(["--by", "user", "syslog.log"]), "");
+    wd.write("users.csv", &table);
+    let err = wd.fails(wd.command("ticky-count").args(["--by", "user", "users.csv"]), "", 1);
+    assert!(err.contains("--merge"), "{err}");
+}
