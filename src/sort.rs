@@ -82,11 +82,12 @@ pub const DEFAULT_BUFFER: usize = 8 << 20;
 const MERGE_WAYS: usize = 256;
 const RUN_READ_BUFFER: usize = 8 * 1024;
 
-pub fn run(keys: &[SortKey], buffer: usize, paths: &[String], out: &mut impl Write) -> Result<()> {
+/// Returns warnings for standard error: keys sorted as text whose values are all numbers.
+pub fn run(keys: &[SortKey], buffer: usize, paths: &[String], out: &mut impl Write) -> Result<Vec<String>> {
     if keys.is_empty() {
         return Err(Error::usage("--by COL[:MODS] is required"));
     }
-    let Some(first) = paths.first() else { return Ok(()) };
+    let Some(first) = paths.first() else { return Ok(Vec::new()) };
     let first = input::open(first)?;
     let name = first.name.clone();
     let mut reader = first.buffered();
@@ -104,11 +105,13 @@ pub fn run(keys: &[SortKey], buffer: usize, paths: &[String], out: &mut impl Wri
     if json {
         sort_json(&mut sorter, inputs)?;
     } else {
-        let Some(header) = sort_csv(&mut sorter, inputs)? else { return Ok(()) };
+        let Some(header) = sort_csv(&mut sorter, inputs)? else { return Ok(Vec::new()) };
         csvio::write_row(&mut buf, header.iter());
     }
+    let warnings = sorter.warnings();
     sorter.finish(&mut buf, out)?;
-    output::write_and_flush(&buf, out)
+    output::write_and_flush(&buf, out)?;
+    Ok(warnings)
 }
 
 /// Hands every CSV row to the sorter; returns the header.
@@ -122,6 +125,9 @@ fn sort_csv(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>) -> Result<Option
             Some(c) => c,
             None => columns.insert(key_columns(keys, header)?),
         };
+        for (i, &c) in columns.iter().enumerate() {
+            sorter.see(i, Some(row.get(c)));
+        }
         let batch = sorter.batch();
         for &c in columns.iter() {
             batch.push_key(Some(row.get(c)));
@@ -178,6 +184,9 @@ fn sort_json(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>) -> Result<()> {
             fields.read(line).map_err(|msg| Error::input(&input.name, number, msg))?;
             if first_keys.is_none() {
                 first_keys = Some(top_level_keys(line));
+            }
+            for i in 0..keys.len() {
+                sorter.see(i, fields.get(i));
             }
             let batch = sorter.batch();
             for (i, seen) in seen.iter_mut().enumerate() {
@@ -322,6 +331,41 @@ struct Sorter<'k> {
     batch: Batch,
     buffer: usize,
     spill: Option<Spill>,
+    /// For each key: whether its values so far are all numbers, and their shortest and longest.
+    numbers: Vec<Numbers>,
+}
+
+/// What the values of a key sorted as text are, to warn when they are numbers of several lengths:
+/// text order then differs from numeric order (`10` before `9`).
+#[derive(Clone, Copy, Debug)]
+struct Numbers {
+    all: bool,
+    shortest: usize,
+    longest: usize,
+}
+
+impl Numbers {
+    fn see(&mut self, value: &[u8]) {
+        if !self.all || value.is_empty() {
+            return;
+        }
+        let digits = value.strip_prefix(b"-").unwrap_or(value);
+        let (int, frac) = match digits.iter().position(|&b| b == b'.') {
+            Some(i) => (&digits[..i], Some(&digits[i + 1..])),
+            None => (digits, None),
+        };
+        let number = !int.is_empty()
+            && int.iter().all(u8::is_ascii_digit)
+            && frac.is_none_or(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit));
+        self.all = number;
+        self.shortest = self.shortest.min(value.len());
+        self.longest = self.longest.max(value.len());
+    }
+
+    /// Whether sorting these values as text misorders them as numbers.
+    fn misordered_as_text(&self) -> bool {
+        self.all && self.longest > 0 && self.shortest != self.longest
+    }
 }
 
 /// The temporary file of the runs, and where each run lies in it.
@@ -332,7 +376,32 @@ struct Spill {
 
 impl<'k> Sorter<'k> {
     fn new(keys: &'k [SortKey], buffer: usize) -> Sorter<'k> {
-        Sorter { keys, batch: Batch::new(keys.len()), buffer, spill: None }
+        let numbers = Numbers { all: true, shortest: usize::MAX, longest: 0 };
+        Sorter { keys, batch: Batch::new(keys.len()), buffer, spill: None, numbers: vec![numbers; keys.len()] }
+    }
+
+    /// Notes the value of the `i`th key of a record, for [`Sorter::warnings`].
+    fn see(&mut self, i: usize, value: Option<&[u8]>) {
+        if let Some(v) = value.filter(|_| !self.keys[i].numeric) {
+            self.numbers[i].see(v);
+        }
+    }
+
+    /// A warning for each key sorted as text whose values were all numbers of several lengths.
+    fn warnings(&self) -> Vec<String> {
+        self.keys
+            .iter()
+            .zip(&self.numbers)
+            .filter(|(k, n)| !k.numeric && n.misordered_as_text())
+            .map(|(k, _)| {
+                let name = crate::error::shown(k.column.as_bytes(), crate::error::SHOWN);
+                let mods = if k.reverse { "nr" } else { "n" };
+                format!(
+                    "{name} holds only numbers, and --by {name} sorts them as text (10 before 9); \
+                     --by {name}:{mods} sorts them as numbers"
+                )
+            })
+            .collect()
     }
 
     /// The batch to push the next record into; call [`Sorter::pushed`] after.

@@ -458,3 +458,20 @@ fn input_for_another_tool_is_named_with_what_to_do() {
     let err = wd.fails(wd.command("ticky-count").args(["--by", "user", "users.csv"]), "", 1);
     assert!(err.contains("--merge"), "{err}");
 }
+
+#[test]
+fn numbers_sorted_as_text_get_a_warning_that_names_the_modifier() {
+    let wd = Workdir::new("hostile-numbers-as-text");
+    wd.write("t.csv", "a,Count\nx,9\ny,100\nz,10\n");
+    let out = wd.output(wd.command("ticky-sort").args(["--by", "Count:r", "t.csv"]), "");
+    assert!(out.status.success());
+    // The order asked for, text, is kept; the warning says how to get numbers.
+    assert_eq!(out.stdout, b"a,Count\nx,9\ny,100\nz,10\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--by Count:nr sorts them as numbers"), "{err}");
+    // Numbers of one length sort the same either way, and :n asks for numbers: no warning.
+    for args in [["--by", "Count:n"], ["--by", "a"]] {
+        let out = wd.output(wd.command("ticky-sort").args(args).arg("t.csv"), "");
+        assert!(out.status.success() && out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -57,7 +57,10 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     }
     let paths = input::names_or_stdin(paths);
     cli::hint_if_terminal(NAME, &paths, "CSV or records");
-    sort::run(&keys, buffer, &paths, &mut output::stdout())
+    for warning in sort::run(&keys, buffer, &paths, &mut output::stdout())? {
+        cli::say(&format!("{NAME}: warning: {warning}"));
+    }
+    Ok(())
 }
 
 /// `65536`, `64K`, `8M`, `1G` (powers of 1024); at least one byte.
