@@ -113,6 +113,13 @@ pub fn max_line_value(parser: &mut lexopt::Parser) -> Result<usize> {
     }
 }
 
+/// The value of `--format` of the tools that read raw logs or records.
+pub fn format_value(parser: &mut lexopt::Parser) -> Result<crate::count::Format> {
+    let value = string_value(parser, "--format")?;
+    crate::count::Format::from_name(&value)
+        .ok_or_else(|| Error::usage(format!("--format: expected auto, syslog or jsonl, not {value:?}")))
+}
+
 /// The value of `--year`: a year from 1970 to 9999.
 pub fn year_value(parser: &mut lexopt::Parser) -> Result<i64> {
     let value = string_value(parser, "--year")?;

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
-use ticky::count::{self, CountOptions, Format, Pivot, ReadOptions};
+use ticky::count::{self, CountOptions, Pivot, ReadOptions};
 use ticky::{cli, output};
 use ticky::{input, Error, Result};
 
@@ -95,11 +95,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             }
             Long("and") => tables.push(std::mem::take(&mut table).finish()?),
             Long("year") => read.year = Some(cli::year_value(&mut args)?),
-            Long("format") => {
-                let value = cli::string_value(&mut args, "--format")?;
-                read.format = Format::from_name(&value)
-                    .ok_or_else(|| Error::usage(format!("--format: expected auto, syslog or jsonl, not {value:?}")))?;
-            }
+            Long("format") => read.format = cli::format_value(&mut args)?,
             Long("threads") => read.threads = cli::number_value(&mut args, "--threads", 1, 1024)? as usize,
             Long("lines") => read.lines = true,
             Long("max-line") => read.max_line = cli::max_line_value(&mut args)?,

@@ -3,7 +3,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use lexopt::prelude::*;
-use ticky::count::Format;
 use ticky::store::{self, StoreOptions};
 use ticky::{cli, input, Error, Result};
 
@@ -52,11 +51,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         match arg {
             Short('h') | Long("help") => return cli::print_help(HELP),
             Short('V') | Long("version") => return cli::print_version(NAME),
-            Long("format") => {
-                let value = cli::string_value(&mut args, "--format")?;
-                opts.format = Format::from_name(&value)
-                    .ok_or_else(|| Error::usage(format!("--format: expected auto, syslog or jsonl, not {value:?}")))?;
-            }
+            Long("format") => opts.format = cli::format_value(&mut args)?,
             Long("year") => opts.year = Some(cli::year_value(&mut args)?),
             Long("max-line") => opts.max_line = cli::max_line_value(&mut args)?,
             Long("retain") => opts.retain = Some(cli::number_value(&mut args, "--retain", 1, 1_000_000)?),
