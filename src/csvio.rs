@@ -3,7 +3,7 @@
 //! never closes must be an error with the line it opened on, not a field that silently swallows the
 //! rest of the file.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use crate::error::{Error, Result};
 use crate::input::{Input, UTF8_BOM};
@@ -60,6 +60,8 @@ pub struct CsvReader<R> {
     lines_read: u64,
     /// What to tell a user who gave a log or records where a table is read.
     not_a_table: Option<&'static str>,
+    /// The longest row read, in bytes, line breaks in quoted fields included.
+    max_row: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -73,7 +75,20 @@ enum State {
 
 impl<R: BufRead> CsvReader<R> {
     pub fn new(reader: R, name: &str) -> CsvReader<R> {
-        CsvReader { reader, name: name.to_string(), line: Vec::new(), lines_read: 0, not_a_table: None }
+        CsvReader {
+            reader,
+            name: name.to_string(),
+            line: Vec::new(),
+            lines_read: 0,
+            not_a_table: None,
+            max_row: usize::MAX,
+        }
+    }
+
+    /// Refuses a row longer than `max` bytes: memory stays bounded even when a quote never
+    /// closes.
+    pub fn set_max_row(&mut self, max: usize) {
+        self.max_row = max;
     }
 
     /// Refuses an input whose first line is a syslog line, a journal entry or a JSON record,
@@ -89,12 +104,24 @@ impl<R: BufRead> CsvReader<R> {
         row.clear();
         let mut state = State::FieldStart;
         let mut start = 0;
+        let mut row_bytes = 0usize;
         loop {
             self.line.clear();
-            let n = self
-                .reader
+            let room = self.max_row.saturating_sub(row_bytes).saturating_add(1);
+            let n = (&mut self.reader)
+                .take(room as u64)
                 .read_until(b'\n', &mut self.line)
                 .map_err(|e| Error::io(format!("reading {}", self.name), e))?;
+            row_bytes += n;
+            if row_bytes > self.max_row {
+                let line = if start == 0 { self.lines_read + 1 } else { start };
+                let why = if state == State::Quoted { " (a quote that never closes?)" } else { "" };
+                return Err(Error::input(
+                    &self.name,
+                    line,
+                    format!("a row longer than {} bytes{why}: give a larger --max-line", self.max_row),
+                ));
+            }
             if n == 0 {
                 return match state {
                     _ if start == 0 => Ok(None),
@@ -192,10 +219,12 @@ fn parse_line(line: &[u8], state: &mut State, row: &mut Row) -> bool {
 /// Reads CSV inputs row by row: the header of the first, then the rows of all, each handed to `f`
 /// with the header. Every input must have the same header, and every row as many fields as the
 /// header. Returns the header, or `None` when every input is empty.
-/// A log or records among the inputs is refused with `hint`, what to do ([`CsvReader::refuse_logs`]).
+/// A log or records among the inputs is refused with `hint`, what to do ([`CsvReader::refuse_logs`]);
+/// a row longer than `max_row` bytes is an error.
 pub fn each_row(
     inputs: Vec<Input>,
     hint: &'static str,
+    max_row: usize,
     mut f: impl FnMut(&Row, &Row) -> Result<()>,
 ) -> Result<Option<Row>> {
     let mut header: Option<(String, Row)> = None;
@@ -204,6 +233,7 @@ pub fn each_row(
         let input_name = input.name.clone();
         let mut reader = CsvReader::new(input.buffered(), &input_name);
         reader.refuse_logs(hint);
+        reader.set_max_row(max_row);
         if reader.read_row(&mut row)?.is_none() {
             continue;
         }

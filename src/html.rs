@@ -15,6 +15,8 @@ pub struct HtmlOptions {
     pub title: String,
     /// A line of text under the heading.
     pub subtitle: Option<String>,
+    /// Rows longer than the records of lines of this length are refused (`--max-line`).
+    pub max_line: usize,
 }
 
 const STYLE: &str = r#"
@@ -119,7 +121,8 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
     let mut columns: Vec<Column> = Vec::new();
     let mut rows = Spool::default();
     let hint = "ticky-html shows a table; make one first, e.g. ticky-count --by error LOG | ticky-html";
-    let header = csvio::each_row(input::open_all(paths)?, hint, |header, row| {
+    let max_row = input::record_limit(opts.max_line);
+    let header = csvio::each_row(input::open_all(paths)?, hint, max_row, |header, row| {
         if columns.is_empty() {
             columns = vec![Column::default(); header.len()];
         }

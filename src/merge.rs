@@ -19,6 +19,7 @@ pub fn merge(opts: &CountOptions, paths: &[String]) -> Result<Option<(Row, Count
         let input_name = input.name.clone();
         let mut reader = CsvReader::new(input.buffered(), &input_name);
         reader.refuse_logs("--merge sums tables that ticky-count wrote; to count a log or records, leave out --merge");
+        reader.set_max_row(crate::input::record_limit(crate::input::MAX_LINE));
         let Some(_) = reader.read_row(&mut row)? else { continue };
         match &first {
             None => {

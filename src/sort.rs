@@ -83,7 +83,14 @@ const MERGE_WAYS: usize = 256;
 const RUN_READ_BUFFER: usize = 8 * 1024;
 
 /// Returns warnings for standard error: keys sorted as text whose values are all numbers.
-pub fn run(keys: &[SortKey], buffer: usize, paths: &[String], out: &mut impl Write) -> Result<Vec<String>> {
+/// Records and rows longer than those of lines of `max_line` bytes are refused.
+pub fn run(
+    keys: &[SortKey],
+    buffer: usize,
+    max_line: usize,
+    paths: &[String],
+    out: &mut impl Write,
+) -> Result<Vec<String>> {
     if keys.is_empty() {
         return Err(Error::usage("--by COL[:MODS] is required"));
     }
@@ -102,10 +109,11 @@ pub fn run(keys: &[SortKey], buffer: usize, paths: &[String], out: &mut impl Wri
     }
     let mut sorter = Sorter::new(keys, buffer);
     let mut buf = Vec::with_capacity(2 * output::OUTPUT_BUFFER);
+    let max = input::record_limit(max_line);
     if json {
-        sort_json(&mut sorter, inputs)?;
+        sort_json(&mut sorter, inputs, max)?;
     } else {
-        let Some(header) = sort_csv(&mut sorter, inputs)? else { return Ok(Vec::new()) };
+        let Some(header) = sort_csv(&mut sorter, inputs, max)? else { return Ok(Vec::new()) };
         csvio::write_row(&mut buf, header.iter());
     }
     let warnings = sorter.warnings();
@@ -115,12 +123,12 @@ pub fn run(keys: &[SortKey], buffer: usize, paths: &[String], out: &mut impl Wri
 }
 
 /// Hands every CSV row to the sorter; returns the header.
-fn sort_csv(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>) -> Result<Option<Row>> {
+fn sort_csv(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>, max_row: usize) -> Result<Option<Row>> {
     let keys = sorter.keys;
     let mut columns: Option<Vec<usize>> = None;
     let hint = "ticky-sort sorts CSV tables and JSON Lines records (a file whose first byte is '{'); \
                 parse a log first with ticky-parse";
-    let header = csvio::each_row(inputs, hint, |header, row| {
+    let header = csvio::each_row(inputs, hint, max_row, |header, row| {
         let columns = match &columns {
             Some(c) => c,
             None => columns.insert(key_columns(keys, header)?),
@@ -164,14 +172,14 @@ fn key_columns(keys: &[SortKey], header: &Row) -> Result<Vec<usize>> {
 }
 
 /// Hands every JSON Lines record to the sorter, as it came.
-fn sort_json(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>) -> Result<()> {
+fn sort_json(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>, max_record: usize) -> Result<()> {
     let keys = sorter.keys;
     let mut fields = Fields::new(keys.iter().map(|k| k.column.clone()).collect());
     let mut seen = vec![false; keys.len()];
     let mut first_keys: Option<Vec<String>> = None;
     for input in inputs {
         let mut reader = LineReader::new(input.reader, &input.name);
-        reader.set_max_line(input::record_limit(input::MAX_LINE));
+        reader.set_max_line(max_record);
         let max = reader.max_line();
         while let Some(l) = reader.next_line_info()? {
             let (number, line) = (l.number, l.text);
@@ -179,7 +187,7 @@ fn sort_json(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>) -> Result<()> {
                 continue;
             }
             if let Some(length) = l.cut {
-                return Err(crate::count::record_too_long(&input.name, number, length, max, false));
+                return Err(crate::count::record_too_long(&input.name, number, length, max, true));
             }
             fields.read(line).map_err(|msg| Error::input(&input.name, number, msg))?;
             if first_keys.is_none() {

@@ -82,10 +82,19 @@ fn a_64_mb_line_is_read_whole_by_every_tool_given_max_line() {
     let counted = wd.stdout(wd.command("ticky-count").args(["--max-line", "65M", "--by", "user", "long.jsonl"]), "");
     assert_eq!(counted, b"user,count\nu,1\n");
     wd.write("long.csv", format!("a,b\n{big},1\nshort,2\n"));
-    let sorted = wd.stdout(wd.command("ticky-sort").args(["--by", "b:nr", "long.csv"]), "");
+    let sorted = wd.stdout(wd.command("ticky-sort").args(["--max-line", "11M", "--by", "b:nr", "long.csv"]), "");
     assert!(sorted.starts_with(b"a,b\nshort,2\nxxxx") && sorted.len() == (64 << 20) + 15, "{}", sorted.len());
-    let page = wd.stdout(wd.command("ticky-html").arg("long.csv"), "");
+    let page = wd.stdout(wd.command("ticky-html").args(["--max-line", "11M", "long.csv"]), "");
     assert!(page.len() > 64 << 20);
+    // Without it, the row is refused with its line and what to do.
+    for tool in ["ticky-sort", "ticky-html"] {
+        let mut cmd = wd.command(tool);
+        if tool == "ticky-sort" {
+            cmd.args(["--by", "b"]);
+        }
+        let err = wd.fails(cmd.arg("long.csv"), "", 1);
+        assert!(err.contains("long.csv:2: a row longer than") && err.contains("--max-line"), "{tool}: {err}");
+    }
 }
 
 /// Peak memory (RSS, KiB) of a shell command, its output thrown away, measured by Python's
@@ -161,6 +170,19 @@ fn memory_stays_bounded_on_endless_and_huge_lines() {
         ("ticky-parse | ticky-count", "head -c 300000000 /dev/zero | ticky-parse | ticky-count --by length"),
         ("ticky-store, no newline", "head -c 300000000 /dev/zero > zero.log && ticky-store -q z.db zero.log"),
         ("ticky-count, gzip", "head -c 300000000 /dev/zero | gzip -1 > zero.gz && ticky-count --by length zero.gz"),
+        // A quote that never closes, then 300 MB: an error, not 300 MB held.
+        (
+            "ticky-sort, open quote",
+            "(printf 'a,b\\nx,\"'; head -c 300000000 /dev/zero | tr '\\0' 'y') | ticky-sort --by a; test $? = 1",
+        ),
+        (
+            "ticky-html, open quote",
+            "(printf 'a,b\\nx,\"'; head -c 300000000 /dev/zero | tr '\\0' 'y') | ticky-html; test $? = 1",
+        ),
+        (
+            "ticky-count --merge, open quote",
+            "(printf 'a,count\\nx,\"'; head -c 300000000 /dev/zero | tr '\\0' 'y') | ticky-count --merge; test $? = 1",
+        ),
     ] {
         let kib = peak_kib(&wd, script);
         assert!(kib < limit, "{what}: {kib} KiB");
@@ -405,7 +427,10 @@ fn messages_that_quote_input_escape_control_characters_and_stay_short() {
         header.push_str(&format!(",c{i}"));
     }
     wd.write("wide.csv", format!("{header}\n"));
-    let err = wd.fails(wd.command("ticky-sort").args(["--by", "nope", "wide.csv"]), "", 2);
+    // (Eight megabytes of header: refused as too long a row unless --max-line allows it.)
+    let err = wd.fails(wd.command("ticky-sort").args(["--by", "nope", "wide.csv"]), "", 1);
+    assert!(err.contains("wide.csv:1: a row longer than"), "{err}");
+    let err = wd.fails(wd.command("ticky-sort").args(["--max-line", "2M", "--by", "nope", "wide.csv"]), "", 2);
     assert!(!err.contains('\u{1b}'), "{err:?}");
     assert!(err.contains("\\u{1b}[2J") && err.contains("and 999981 more"), "{err}");
     assert!(err.len() < 2000, "{} bytes", err.len());

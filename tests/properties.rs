@@ -140,7 +140,7 @@ proptest! {
         let path = wd.write("in.csv", &csv).display().to_string();
         let keys = [SortKey { column: "n".into(), numeric, reverse }, SortKey { column: "key".into(), numeric: false, reverse: false }];
         let mut out = Vec::new();
-        sort::run(&keys, buffer, &[path], &mut out).unwrap();
+        sort::run(&keys, buffer, ticky::input::MAX_LINE, &[path], &mut out).unwrap();
 
         let mut reader = CsvReader::new(&out[..], "out");
         let mut row = Row::default();
@@ -185,7 +185,7 @@ proptest! {
         }
         let path = wd.write("in.csv", &csv).display().to_string();
         let mut page = Vec::new();
-        html::run(&HtmlOptions { title: "<t>".into(), subtitle: None }, &[path], &mut page).unwrap();
+        html::run(&HtmlOptions { title: "<t>".into(), subtitle: None, max_line: ticky::input::MAX_LINE }, &[path], &mut page).unwrap();
         let page = String::from_utf8(page).unwrap();
         let body = &page[page.find("<tbody>").unwrap() + 7..page.find("</tbody>").unwrap()];
         let mut texts = Vec::new();

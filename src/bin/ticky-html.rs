@@ -10,7 +10,7 @@ const NAME: &str = "ticky-html";
 const HELP: &str = "\
 ticky-html: turn a CSV table into one self-contained HTML page
 
-Usage: ticky-html [--title TEXT] [--subtitle TEXT] [FILE...]
+Usage: ticky-html [--title TEXT] [--subtitle TEXT] [--max-line N] [FILE...]
 
 Reads CSV (the first row is the header) from each FILE or standard input and writes an HTML5 page
 with the table: every cell escaped, numeric columns right-aligned, a bar for the first numeric
@@ -20,6 +20,7 @@ table larger than 8 MB is held in a temporary file in $TMPDIR (or /tmp) between 
 Options:
       --title TEXT      page title and heading (default: Report)
       --subtitle TEXT   a line of text under the heading
+      --max-line N      refuse a row longer than six times N bytes (default 1M)
   -h, --help            print this help
   -V, --version         print the version
 
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
 }
 
 fn run(mut args: lexopt::Parser) -> Result<()> {
-    let mut opts = HtmlOptions { title: "Report".to_string(), subtitle: None };
+    let mut opts = HtmlOptions { title: "Report".to_string(), subtitle: None, max_line: input::MAX_LINE };
     let mut paths = Vec::new();
     while let Some(arg) = args.next()? {
         match arg {
@@ -40,6 +41,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Short('V') | Long("version") => return cli::print_version(NAME),
             Long("title") => opts.title = cli::string_value(&mut args, "--title")?,
             Long("subtitle") => opts.subtitle = Some(cli::string_value(&mut args, "--subtitle")?),
+            Long("max-line") => opts.max_line = cli::max_line_value(&mut args)?,
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
         }

@@ -21,6 +21,8 @@ Options:
       --by COL[:MODS][,...]   sort key; MODS: n numeric (non-numbers after numbers), r reverse
   -S, --buffer-size SIZE      memory for records before they go to a temporary file: bytes, or
                               with a suffix K, M or G (default 8M)
+      --max-line N            refuse a row or record longer than one of ticky-parse's records
+                              of a line of N bytes (default 1M, as ticky-parse --max-line)
   -h, --help                  print this help
   -V, --version               print the version
 
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
 fn run(mut args: lexopt::Parser) -> Result<()> {
     let mut keys = Vec::new();
     let mut buffer = sort::DEFAULT_BUFFER;
+    let mut max_line = input::MAX_LINE;
     let mut paths = Vec::new();
     while let Some(arg) = args.next()? {
         match arg {
@@ -45,6 +48,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                     keys.push(SortKey::parse(&spec)?);
                 }
             }
+            Long("max-line") => max_line = cli::max_line_value(&mut args)?,
             Short('S') | Long("buffer-size") => {
                 let value = cli::string_value(&mut args, "--buffer-size")?;
                 buffer = parse_size(&value).ok_or_else(|| {
@@ -57,7 +61,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     }
     let paths = input::names_or_stdin(paths);
     cli::hint_if_terminal(NAME, &paths, "CSV or records");
-    for warning in sort::run(&keys, buffer, &paths, &mut output::stdout())? {
+    for warning in sort::run(&keys, buffer, max_line, &paths, &mut output::stdout())? {
         cli::say(&format!("{NAME}: warning: {warning}"));
     }
     Ok(())
