@@ -16,6 +16,7 @@ command -v sqlite3 >/dev/null || needed+=(sqlite3)
 command -v gzip >/dev/null || needed+=(gzip)
 command -v flock >/dev/null || needed+=(util-linux)
 command -v setpriv >/dev/null || needed+=(util-linux)
+command -v script >/dev/null || needed+=(bsdutils)
 # The attacker of tests/publish.rs runs the system's Python as www-data.
 [ -x /usr/bin/python3 ] || needed+=(python3)
 if [ ${#needed[@]} -gt 0 ]; then

@@ -397,7 +397,10 @@ impl<R: Read> LineReader<R> {
             loop {
                 match self.reader.read(&mut self.buf[keep..]) {
                     Ok(0) => self.eof = true,
-                    Ok(n) => self.end = keep + n,
+                    Ok(n) => {
+                        self.end = keep + n;
+                        crate::progress::add(n);
+                    }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => return Err(Error::io(format!("reading {}", self.name), e)),
                 }
@@ -423,7 +426,10 @@ impl<R: Read> LineReader<R> {
         loop {
             match self.reader.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
-                Ok(n) => self.end += n,
+                Ok(n) => {
+                    self.end += n;
+                    crate::progress::add(n);
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(Error::io(format!("reading {}", self.name), e)),
             }

@@ -16,6 +16,7 @@ pub mod json;
 pub mod merge;
 pub mod output;
 pub mod parse;
+pub mod progress;
 pub mod publish;
 pub mod record;
 pub mod scan;

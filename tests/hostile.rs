@@ -500,3 +500,32 @@ fn numbers_sorted_as_text_get_a_warning_that_names_the_modifier() {
         assert!(out.status.success() && out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+#[test]
+fn a_long_run_on_a_terminal_shows_progress_and_clears_it() {
+    let wd = Workdir::new("hostile-progress");
+    let log = wd.stdout(wd.command("ticky-gen").args(["--lines", "20000", "--seed", "2"]), "");
+    wd.write("a.log", &log);
+    // A run of more than a second, standard error on a terminal (script(1) gives it a real one).
+    let run = "(cat a.log; sleep 2; cat a.log) | ticky-count --by error > table.csv";
+    let mut cmd = std::process::Command::new("script");
+    cmd.current_dir(&wd.dir).env("PATH", common::path_with_bins()).args(["-qec", run, "/dev/null"]);
+    let screen = String::from_utf8_lossy(&wd.stdout(&mut cmd, "")).into_owned();
+    assert!(screen.contains("\rticky-count: ") && screen.contains("B/s\u{1b}[K"), "{screen:?}");
+    assert!(screen.ends_with("\r\u{1b}[K"), "the last progress line is cleared: {screen:?}");
+    // The table is the same as without a terminal, and without a terminal nothing is shown.
+    let plain = wd.sh(run);
+    assert!(plain.status.success() && plain.stderr.is_empty(), "{}", String::from_utf8_lossy(&plain.stderr));
+    let counted = wd.stdout(wd.command("ticky-count").args(["--by", "error", "a.log"]), "");
+    let table = String::from_utf8(wd.read("table.csv")).unwrap();
+    let doubled: Vec<String> = String::from_utf8(counted)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (k, n) = l.rsplit_once(',').unwrap();
+            format!("{k},{}", n.parse::<u64>().unwrap() * 2)
+        })
+        .collect();
+    assert_eq!(table.lines().skip(1).collect::<Vec<_>>(), doubled);
+}

@@ -107,7 +107,10 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     tables.push(table.finish()?);
     let paths = input::names_or_stdin(paths);
     cli::hint_if_terminal(NAME, &paths, "records or a log");
-    let outcome = count::run_with(&tables, &read, &paths, &mut output::stdout())?;
+    let progress = ticky::progress::Progress::start(NAME, &paths, false);
+    let outcome = count::run_with(&tables, &read, &paths, &mut output::stdout());
+    drop(progress);
+    let outcome = outcome?;
     for warning in outcome.warnings {
         cli::say(&format!("{NAME}: warning: {warning}"));
     }

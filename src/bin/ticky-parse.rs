@@ -64,7 +64,10 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     let mut out = output::stdout();
     let paths = input::names_or_stdin(paths);
     cli::hint_if_terminal(NAME, &paths, "syslog lines");
-    let summary = parse::run(&opts, &paths, &mut out)?;
+    let progress = ticky::progress::Progress::start(NAME, &paths, true);
+    let summary = parse::run(&opts, &paths, &mut out);
+    drop(progress);
+    let summary = summary?;
     if summary.worth_saying() || always_summarise {
         cli::say(&format!("{NAME}: {summary}"));
     }

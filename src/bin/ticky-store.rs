@@ -68,7 +68,10 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     let db = PathBuf::from(paths.remove(0));
     let paths = if paths.is_empty() && opts.retain.is_some() { paths } else { input::names_or_stdin(paths) };
     cli::hint_if_terminal(NAME, &paths, "records or a log");
-    let outcome = store::run(&db, &opts, &paths)?;
+    let progress = ticky::progress::Progress::start(NAME, &paths, false);
+    let outcome = store::run(&db, &opts, &paths);
+    drop(progress);
+    let outcome = outcome?;
     for stored in &outcome.inputs {
         if let Some(summary) = stored.summary.as_ref().filter(|s| s.worth_saying()) {
             cli::say(&format!("{NAME}: {}: {summary}", stored.name));
