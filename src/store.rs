@@ -251,7 +251,9 @@ fn sql_error(db: &str) -> impl Fn(rusqlite::Error) -> Error + Sync {
     move |e| {
         let hint = match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::NotADatabase) => ": it is not a SQLite database",
-            Some(rusqlite::ErrorCode::DiskFull) => ": the disk is full",
+            Some(rusqlite::ErrorCode::DiskFull) => {
+                ": make room and run again; the batches stored so far stay, and the next run goes on after them"
+            }
             Some(rusqlite::ErrorCode::ReadOnly) | Some(rusqlite::ErrorCode::CannotOpen) => {
                 ": check that the database and its folder can be written"
             }
