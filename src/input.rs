@@ -154,7 +154,7 @@ pub fn cut_line(text: &[u8], cut: Option<u64>, max_line: usize) -> (&[u8], Optio
 /// Reads lines straight out of large reads into one buffer of its own: a line is copied only when
 /// it straddles two reads, so the hot path neither copies nor allocates. The buffer grows to hold
 /// the longest line, up to the maximum line length: the rest of a longer line is read and dropped,
-/// and [`LineReader::last_cut`] says how long the line was.
+/// and [`Line::cut`] says how long the line was.
 pub struct LineReader<R> {
     reader: R,
     name: String,
@@ -233,37 +233,15 @@ impl<R: Read> LineReader<R> {
         (self.consumed, self.crc.as_ref().map_or(0, |c| c.clone().finalize()))
     }
 
-    /// When the last line returned was longer than the maximum and cut: its whole length, end of
-    /// line not included.
-    pub fn last_cut(&self) -> Option<u64> {
-        self.cut
-    }
-
-    /// Whether the last line returned ended with a newline (the last line of an input may not).
-    pub fn last_terminated(&self) -> bool {
-        self.terminated
-    }
-
-    /// The next line's 1-based number and its bytes without the `\n` or `\r\n`, or `None` at the
-    /// end of the input.
-    pub fn next_line(&mut self) -> Result<Option<(u64, &[u8])>> {
-        self.next_line_or_wait(|| Ok(()))
-    }
-
-    /// [`LineReader::next_line`], calling `before_read` whenever no whole line is left in the
-    /// buffer and the next step is a read, which may wait for input: a pipe or a terminal that has
-    /// nothing more to give for now. A filter passes its output on there, so that records of a
-    /// slowly growing log (`tail -F`) are not held back waiting for a buffer to fill.
-    pub fn next_line_or_wait(&mut self, before_read: impl FnMut() -> Result<()>) -> Result<Option<(u64, &[u8])>> {
-        Ok(self.advance(before_read)?.map(|(start, end)| (self.line, &self.buf[start..end])))
-    }
-
-    /// [`LineReader::next_line`], with what else is known of the line.
+    /// The next line, or `None` at the end of the input.
     pub fn next_line_info(&mut self) -> Result<Option<Line<'_>>> {
         self.next_line_info_or_wait(|| Ok(()))
     }
 
-    /// [`LineReader::next_line_or_wait`], with what else is known of the line.
+    /// [`LineReader::next_line_info`], calling `before_read` whenever no whole line is left in
+    /// the buffer and the next step is a read, which may wait for input: a pipe or a terminal that
+    /// has nothing more to give for now. A filter passes its output on there, so that records of a
+    /// slowly growing log (`tail -F`) are not held back waiting for a buffer to fill.
     pub fn next_line_info_or_wait(&mut self, before_read: impl FnMut() -> Result<()>) -> Result<Option<Line<'_>>> {
         let found = self.advance(before_read)?;
         Ok(found.map(|(start, end)| Line {
@@ -339,11 +317,6 @@ impl<R: Read> LineReader<R> {
     pub fn set_separator(&mut self, sep: u8) {
         self.sep = sep;
         self.sep_known = true;
-    }
-
-    /// Whether this input's lines end in a lone `\r`.
-    pub fn cr_only(&self) -> bool {
-        self.sep == b'\r'
     }
 
     /// Adds `buf[from..to]` to the bytes consumed.
@@ -469,7 +442,7 @@ mod tests {
         let mut reader = LineReader::new(Trickle { data, step: 0 }, "t");
         reader.buf = vec![0; 4]; // small, so that lines straddle reads and the buffer grows
         let mut out = Vec::new();
-        while let Some((n, line)) = reader.next_line().unwrap() {
+        while let Some(Line { number: n, text: line, .. }) = reader.next_line_info().unwrap() {
             out.push((n, line.to_vec()));
         }
         out

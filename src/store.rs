@@ -137,8 +137,6 @@ pub struct Stored {
     pub held_back: bool,
     /// What was understood of a raw log.
     pub summary: Option<Summary>,
-    /// An unfinished last line that an earlier run stored was read again.
-    pending_replaced: bool,
 }
 
 /// What a run did: one entry per input, and the records `--retain` deleted.
@@ -413,6 +411,8 @@ impl Store {
                 (self.conn.last_insert_rowid(), Position::default())
             }
         };
+        // An unfinished last line stored before is read again: it will be no new record.
+        let replaced = start.source.is_some_and(|s| s.pending.is_some());
         let (to_writer, chunks) = mpsc::sync_channel::<Chunk>(4);
         let (give_back, used) = mpsc::channel::<Chunk>();
         let writer = Writer { conn: &mut self.conn, err: &err, id, stamp };
@@ -428,8 +428,7 @@ impl Store {
             Err(panic) => std::panic::resume_unwind(panic),
         }
         let mut stored = read?;
-        // An unfinished last line stored before was read again: it is no new record.
-        if stored.pending_replaced && stored.added > 0 {
+        if replaced && stored.added > 0 {
             stored.added -= 1;
             stored.before += 1;
         }
@@ -521,7 +520,6 @@ impl Reader {
     fn read<R: Read>(self, lines: &mut LineReader<R>, start: Start, mut position: Position) -> Result<Stored> {
         let Start { name, source, first, mut year, .. } = start;
         let mut stored = Stored { name: name.clone(), before: source.map_or(0, |s| s.lines), ..Stored::default() };
-        stored.pending_replaced = source.is_some_and(|s| s.pending.is_some());
         // The first line is stored here unless it is part of what was stored before.
         let mut first = source.is_none_or(|s| s.size == 0).then_some(first);
         let mut entry = journal::Entry::default();
@@ -671,6 +669,7 @@ impl Reader {
 
 /// Inserts the rows of chunks and commits them with their source's position.
 struct Writer<'c, 'e> {
+    /// Exclusive, so that it can go to the writer's thread (a connection is not `Sync`).
     conn: &'c mut Connection,
     err: &'e (dyn Fn(rusqlite::Error) -> Error + Sync),
     id: i64,
