@@ -684,6 +684,8 @@ impl Writer<'_, '_> {
         let mut many = conn.prepare_cached(&insert_sql(MANY)).map_err(err)?;
         // Which parameters are NULL: none is known to be at first.
         let (mut one_null, mut many_null) = (vec![false; COLUMNS.len()], vec![false; MANY * COLUMNS.len()]);
+        // The record of an unfinished last line, to be replaced when a later run reads it whole.
+        let mut pending = None;
         // The transaction that store_lines began is open.
         for chunk in chunks {
             let rows = &chunk.rows[..chunk.len];
@@ -698,7 +700,11 @@ impl Writer<'_, '_> {
                 row.bind(&mut one, 0, &mut one_null, self.id).map_err(err)?;
                 one.raw_execute().map_err(err)?;
             }
-            let pending = (chunk.unfinished && chunk.len > 0).then(|| conn.last_insert_rowid());
+            // The last row inserted decides: a chunk without rows (the end of the input, right
+            // after a full batch or chunk) leaves it as it was.
+            if chunk.len > 0 {
+                pending = chunk.unfinished.then(|| conn.last_insert_rowid());
+            }
             if chunk.commit {
                 commit(conn, err, self.id, &chunk.position, pending, self.stamp)?;
                 conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;

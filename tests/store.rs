@@ -384,3 +384,24 @@ fn standard_input_is_stored_as_a_new_source_each_time() {
     assert_eq!(one(&wd, "in.db", "SELECT count(*) FROM records"), 2);
     assert_eq!(one(&wd, "in.db", "SELECT count(*) FROM sources WHERE path = '<stdin>'"), 2);
 }
+
+#[test]
+fn an_unfinished_last_line_at_a_batch_or_chunk_boundary_is_still_replaced() {
+    let wd = Workdir::new("store-pending-boundary");
+    // The unfinished line ends a batch (--batch 3), or a chunk of rows (256 lines).
+    for (lines, batch) in [(3usize, "3"), (256, "10000"), (512, "256")] {
+        let db = format!("p{lines}.db");
+        let line = |i: usize| format!("Jan 31 00:00:01 host ticky: INFO Created ticket [#{i}] (u{i})");
+        let mut text: String = (1..lines).map(|i| line(i) + "\n").collect();
+        text.push_str("Jan 31 00:00:01 host ticky: INFO Created ticket [#0] (half");
+        wd.write("grow.log", &text);
+        store(&wd, &["--batch", batch, &db, "grow.log"]);
+        text.push_str("way)\n");
+        text.push_str(&(line(lines + 1) + "\n"));
+        wd.write("grow.log", &text);
+        store(&wd, &["--batch", batch, &db, "grow.log"]);
+        let n = (lines + 1) as i64;
+        assert_eq!(one(&wd, &db, "SELECT count(*) FROM records"), n, "{lines} lines, --batch {batch}");
+        assert_eq!(one(&wd, &db, "SELECT count(*) FROM records WHERE user = 'halfway'"), 1);
+    }
+}
