@@ -97,19 +97,40 @@ pub fn number_value(parser: &mut lexopt::Parser, option: &str, min: u64, max: u6
     }
 }
 
-/// The value of `--max-line`: a number of bytes, with K, M or G for KiB, MiB or GiB (`64K`,
-/// `1M`), from 64 bytes to 1 GiB.
+/// The value of `--max-line`: from 64 bytes to 1 GiB.
 pub fn max_line_value(parser: &mut lexopt::Parser) -> Result<usize> {
-    let value = string_value(parser, "--max-line")?;
+    size_value(parser, "--max-line", 64, 1 << 30)
+}
+
+/// A size in bytes, with K, M or G for KiB, MiB or GiB (`64K`, `1M`), from `min` to `max`.
+pub fn size_value(parser: &mut lexopt::Parser, option: &str, min: usize, max: usize) -> Result<usize> {
+    let value = string_value(parser, option)?;
     let (digits, unit) = match value.char_indices().last() {
         Some((i, 'K' | 'k')) => (&value[..i], 1 << 10),
         Some((i, 'M' | 'm')) => (&value[..i], 1 << 20),
         Some((i, 'G' | 'g')) => (&value[..i], 1 << 30),
         _ => (&value[..], 1),
     };
-    match digits.parse::<usize>().ok().and_then(|n| n.checked_mul(unit)) {
-        Some(n) if (64..=1 << 30).contains(&n) => Ok(n),
-        _ => Err(Error::usage(format!("--max-line: expected a length from 64 bytes to 1G, such as 4M, not {value:?}"))),
+    let n = digits.bytes().all(|c| c.is_ascii_digit()).then(|| digits.parse::<usize>().ok()).flatten();
+    match n.and_then(|n| n.checked_mul(unit)) {
+        Some(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(Error::usage(format!(
+            "{option}: expected a size from {} to {}, such as 64M, not {value:?}",
+            shown_size(min),
+            shown_size(max)
+        ))),
+    }
+}
+
+/// `1G`, `64M`, `4K` or `64 bytes`.
+fn shown_size(n: usize) -> String {
+    match n {
+        0 => "0 bytes".into(),
+        n if n % (1 << 30) == 0 => format!("{}G", n >> 30),
+        n if n % (1 << 20) == 0 => format!("{}M", n >> 20),
+        n if n % (1 << 10) == 0 => format!("{}K", n >> 10),
+        1 => "1 byte".into(),
+        n => format!("{n} bytes"),
     }
 }
 

@@ -90,9 +90,10 @@ struct Tally {
 }
 
 impl Tally {
-    fn new(widths: &[usize], names: &[String]) -> Tally {
+    /// A tally whose counters take about `budget` bytes each at most.
+    fn new(widths: &[usize], names: &[String], budget: usize) -> Tally {
         Tally {
-            counters: widths.iter().map(|&w| Counter::new(w)).collect(),
+            counters: widths.iter().map(|&w| Counter::with_budget(w, budget)).collect(),
             fields: Fields::new(names.to_vec()),
             records: 0,
             summary: None,
@@ -114,7 +115,7 @@ impl Tally {
     /// Adds the counts of a later part of the input. `line_offset` is how many lines of `file`
     /// came before that part.
     fn absorb(&mut self, other: Tally, file: &str, line_offset: u64) -> Result<()> {
-        for (mine, theirs) in self.counters.iter_mut().zip(&other.counters) {
+        for (mine, theirs) in self.counters.iter_mut().zip(other.counters) {
             mine.absorb(theirs)?;
         }
         self.fields.found_in(&other.fields);
@@ -182,7 +183,13 @@ pub struct ReadOptions {
     pub lines: bool,
     /// Lines longer than this are cut (`--max-line`).
     pub max_line: usize,
+    /// The memory the counts may take, all tables and threads together (`--memory`); beyond it
+    /// they go to temporary files.
+    pub memory: usize,
 }
+
+/// The memory counts may take unless `--memory` says otherwise.
+pub const DEFAULT_MEMORY: usize = 64 << 20;
 
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
@@ -193,6 +200,7 @@ impl Default for ReadOptions {
             min_split: 4 << 20,
             lines: false,
             max_line: input::MAX_LINE,
+            memory: DEFAULT_MEMORY,
         }
     }
 }
@@ -230,8 +238,8 @@ pub fn run_with(
                 return Err(Error::usage("--merge sums counts already made: --pivot and --where do not apply"));
             }
             let mut file = open_outputs(tables)?.pop().flatten();
-            if let Some((header, counter)) = merge::merge(opts, paths)? {
-                write_table(&header, &counter, file.as_mut(), out)?;
+            if let Some((header, counter)) = merge::merge(opts, read.memory, paths)? {
+                write_table(&header, counter, file.as_mut(), out)?;
                 file.map(OutputFile::commit).transpose()?;
             }
             return Ok(Outcome::default());
@@ -279,8 +287,16 @@ pub fn run_with(
     // A record with `repeat` (rsyslog's "message repeated N times") stands for N events.
     let repeat = (!read.lines).then(|| field("repeat"));
     let mut files = open_outputs(tables)?;
-    let mut tally = Tally::new(&widths, &names);
-    let reader = Reader { specs: &specs, widths: &widths, names: &names, read, several: paths.len() > 1, repeat };
+    // The memory for counts, shared by the tables; with threads, half of a table's share is for
+    // the counts of the whole run, half for those of the parts being counted.
+    let share = (read.memory / tables.len()).max(1);
+    let (budget, part_budget) = match read.threads {
+        1 => (share, share),
+        n => (share / 2, (share / 2 / n).max(1)),
+    };
+    let mut tally = Tally::new(&widths, &names, budget);
+    let reader =
+        Reader { specs: &specs, widths: &widths, names: &names, read, several: paths.len() > 1, repeat, part_budget };
     for path in paths {
         reader.count_input(path, &mut tally)?;
     }
@@ -289,8 +305,10 @@ pub fn run_with(
     // The files first: a reader of standard output that stops early (`| head`) ends the run.
     let mut order: Vec<usize> = (0..tables.len()).collect();
     order.sort_by_key(|&i| files[i].is_none());
+    let mut counters: Vec<Option<Counter>> = tally.counters.into_iter().map(Some).collect();
     for i in order {
-        write_table(&headers[i], &tally.counters[i], files[i].as_mut(), out)?;
+        let counter = counters[i].take().expect("each table once");
+        write_table(&headers[i], counter, files[i].as_mut(), out)?;
         files[i].take().map(OutputFile::commit).transpose()?;
     }
     Ok(Outcome { warnings, summary: tally.summary })
@@ -306,6 +324,8 @@ struct Reader<'a> {
     several: bool,
     /// Where `repeat` is among the fields, unless lines rather than events are counted.
     repeat: Option<usize>,
+    /// The memory budget of each counter of a part.
+    part_budget: usize,
 }
 
 impl Reader<'_> {
@@ -436,7 +456,7 @@ impl Reader<'_> {
                 .map(|(k, w)| {
                     let (start, end) = (w[0], w[1]);
                     scope.spawn(move || {
-                        let mut part = Tally::new(self.widths, self.names);
+                        let mut part = Tally::new(self.widths, self.names, self.part_budget);
                         let reader = PartReader { file, pos: start, end };
                         let mut lines = LineReader::new(reader, name);
                         lines.set_max_line(input::record_limit(self.read.max_line));
@@ -593,7 +613,7 @@ fn open_outputs(tables: &[CountOptions]) -> Result<Vec<Option<OutputFile>>> {
 }
 
 /// Writes a table to its own file (opened by [`open_outputs`]), or to `out` when it has none.
-fn write_table(header: &Row, counter: &Counter, file: Option<&mut OutputFile>, out: &mut impl Write) -> Result<()> {
+fn write_table(header: &Row, counter: Counter, file: Option<&mut OutputFile>, out: &mut impl Write) -> Result<()> {
     match file {
         None => write_counts(header, counter, out),
         Some(file) => write_counts(header, counter, file.writer()).map_err(|e| match e {

@@ -7,8 +7,9 @@ use crate::csvio::{self, CsvReader, Row};
 use crate::error::{Error, Result};
 use crate::input;
 
-/// Sums the CSVs; `None` when no input had even a header.
-pub fn merge(opts: &CountOptions, paths: &[String]) -> Result<Option<(Row, Counter)>> {
+/// Sums the CSVs, the counts taking about `memory` bytes at most (beyond, they go to a temporary
+/// file); `None` when no input had even a header.
+pub fn merge(opts: &CountOptions, memory: usize, paths: &[String]) -> Result<Option<(Row, Counter)>> {
     let mut first: Option<(String, Row)> = None;
     let mut counter = Counter::new(0);
     let mut nkeys = 0;
@@ -50,7 +51,7 @@ pub fn merge(opts: &CountOptions, paths: &[String]) -> Result<Option<(Row, Count
                         ),
                     ));
                 }
-                counter = Counter::new(row.len() - nkeys);
+                counter = Counter::with_budget(row.len() - nkeys, memory);
                 first = Some((input_name.clone(), row.clone()));
             }
             Some((name, header)) if *header != row => {

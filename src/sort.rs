@@ -225,7 +225,7 @@ fn sort_json(sorter: &mut Sorter<'_>, inputs: Vec<input::Input>, max_record: usi
 
 /// Records end to end in one buffer: each one's sort-key values, then the bytes it is written as.
 /// A batch is what is sorted in memory; a batch of one record is the head of a run being merged.
-struct Batch {
+pub(crate) struct Batch {
     data: Vec<u8>,
     /// For each record, one span of `data` per key (`None` when the record lacks it), then the
     /// span of its bytes.
@@ -252,7 +252,7 @@ impl Batch {
         self.data.len() + self.spans.len() * std::mem::size_of::<Option<(usize, usize)>>()
     }
 
-    fn push_key(&mut self, value: Option<&[u8]>) {
+    pub(crate) fn push_key(&mut self, value: Option<&[u8]>) {
         let span = value.map(|v| {
             self.data.extend_from_slice(v);
             (self.data.len() - v.len(), self.data.len())
@@ -261,17 +261,17 @@ impl Batch {
     }
 
     /// Ends the record begun by its keys with the bytes `write` appends.
-    fn push_record(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+    pub(crate) fn push_record(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
         let start = self.data.len();
         write(&mut self.data);
         self.spans.push(Some((start, self.data.len())));
     }
 
-    fn span(&self, record: usize, k: usize) -> Option<&[u8]> {
+    pub(crate) fn span(&self, record: usize, k: usize) -> Option<&[u8]> {
         self.spans[record * self.width + k].map(|(start, end)| &self.data[start..end])
     }
 
-    fn record(&self, record: usize) -> &[u8] {
+    pub(crate) fn record(&self, record: usize) -> &[u8] {
         self.span(record, self.width - 1).unwrap_or_default()
     }
 
@@ -334,7 +334,8 @@ impl Batch {
 /// Sorts any number of records in bounded memory: records collect in a batch; a full batch is
 /// sorted and written to a temporary file as a run; at the end the runs are merged. Ties keep their
 /// input order: the sort within a batch is stable, and on a tie the merge takes the earlier run.
-struct Sorter<'k> {
+/// (`ticky-count` sorts its spilled counts with it too.)
+pub(crate) struct Sorter<'k> {
     keys: &'k [SortKey],
     batch: Batch,
     buffer: usize,
@@ -376,14 +377,17 @@ impl Numbers {
     }
 }
 
-/// The temporary file of the runs, and where each run lies in it.
+/// The temporary files of the runs (one, unless sorters were combined with [`Sorter::absorb`]),
+/// and where each run lies: which file, from where to where. New runs go to the first file.
 struct Spill {
-    file: File,
-    runs: Vec<(u64, u64)>,
+    files: Vec<File>,
+    runs: Vec<Run>,
 }
 
+type Run = (usize, u64, u64);
+
 impl<'k> Sorter<'k> {
-    fn new(keys: &'k [SortKey], buffer: usize) -> Sorter<'k> {
+    pub(crate) fn new(keys: &'k [SortKey], buffer: usize) -> Sorter<'k> {
         let numbers = Numbers { all: true, shortest: usize::MAX, longest: 0 };
         Sorter { keys, batch: Batch::new(keys.len()), buffer, spill: None, numbers: vec![numbers; keys.len()] }
     }
@@ -413,13 +417,31 @@ impl<'k> Sorter<'k> {
     }
 
     /// The batch to push the next record into; call [`Sorter::pushed`] after.
-    fn batch(&mut self) -> &mut Batch {
+    pub(crate) fn batch(&mut self) -> &mut Batch {
         &mut self.batch
     }
 
-    fn pushed(&mut self) -> Result<()> {
+    pub(crate) fn pushed(&mut self) -> Result<()> {
         if self.batch.size() >= self.buffer {
             self.write_run()?;
+        }
+        Ok(())
+    }
+
+    /// Takes the records of `other`, a sorter by the same keys: on a tie they come after the runs
+    /// this one has written so far.
+    pub(crate) fn absorb(&mut self, mut other: Sorter<'k>) -> Result<()> {
+        if other.batch.len() > 0 {
+            other.write_run()?;
+        }
+        let Some(theirs) = other.spill else { return Ok(()) };
+        match &mut self.spill {
+            None => self.spill = Some(theirs),
+            Some(mine) => {
+                let base = mine.files.len();
+                mine.files.extend(theirs.files);
+                mine.runs.extend(theirs.runs.into_iter().map(|(file, start, end)| (base + file, start, end)));
+            }
         }
         Ok(())
     }
@@ -436,7 +458,7 @@ impl<'k> Sorter<'k> {
         let order = self.order();
         let spill = match &mut self.spill {
             Some(spill) => spill,
-            None => self.spill.insert(Spill { file: tmpfile::create()?, runs: Vec::new() }),
+            None => self.spill.insert(Spill { files: vec![tmpfile::create()?], runs: Vec::new() }),
         };
         let batch = &self.batch;
         let run = spill.append(|w| order.iter().try_for_each(|&i| batch.write_to(i, w).map_err(tmpfile::error)))?;
@@ -446,54 +468,61 @@ impl<'k> Sorter<'k> {
     }
 
     /// Writes every record, in order, through `buf` to `out`.
-    fn finish(mut self, buf: &mut Vec<u8>, out: &mut impl Write) -> Result<()> {
+    fn finish(self, buf: &mut Vec<u8>, out: &mut impl Write) -> Result<()> {
+        self.finish_each(|batch, i| {
+            buf.extend_from_slice(batch.record(i));
+            output::write_when_full(buf, out)
+        })
+    }
+
+    /// Hands every record, in order, to `emit`, as record `i` of a batch.
+    pub(crate) fn finish_each(mut self, mut emit: impl FnMut(&Batch, usize) -> Result<()>) -> Result<()> {
         if self.spill.is_none() {
-            for i in self.order() {
-                buf.extend_from_slice(self.batch.record(i));
-                output::write_when_full(buf, out)?;
-            }
-            return Ok(());
+            return self.order().into_iter().try_for_each(|i| emit(&self.batch, i));
         }
         if self.batch.len() > 0 {
             self.write_run()?;
         }
+        // The runs are read record by record: the batch's memory is not needed any more.
+        self.batch = Batch::new(self.keys.len());
         let keys = self.keys;
         let mut spill = self.spill.take().expect("spilled");
         while spill.runs.len() > MERGE_WAYS {
             let runs = std::mem::take(&mut spill.runs);
             for group in runs.chunks(MERGE_WAYS) {
-                let file = spill.file.try_clone().map_err(tmpfile::error)?;
+                let files = spill.files.iter().map(File::try_clone).collect::<io::Result<Vec<_>>>();
+                let files = files.map_err(tmpfile::error)?;
                 let run =
-                    spill.append(|w| merge(keys, &file, group, |head| head.write_to(0, w).map_err(tmpfile::error)))?;
+                    spill.append(|w| merge(keys, &files, group, |head| head.write_to(0, w).map_err(tmpfile::error)))?;
                 spill.runs.push(run);
             }
         }
-        merge(keys, &spill.file, &spill.runs, |head| {
-            buf.extend_from_slice(head.record(0));
-            output::write_when_full(buf, out)
-        })
+        merge(keys, &spill.files, &spill.runs, |head| emit(head, 0))
     }
 }
 
 impl Spill {
-    /// Appends what `write` writes to the file; returns where it lies.
-    fn append(&mut self, write: impl FnOnce(&mut BufWriter<&File>) -> Result<()>) -> Result<(u64, u64)> {
-        let start = (&self.file).seek(SeekFrom::End(0)).map_err(tmpfile::error)?;
-        let mut w = BufWriter::with_capacity(64 * 1024, &self.file);
+    /// Appends what `write` writes to the first file; returns where it lies.
+    fn append(&mut self, write: impl FnOnce(&mut BufWriter<&File>) -> Result<()>) -> Result<Run> {
+        let file = &self.files[0];
+        let start = (&*file).seek(SeekFrom::End(0)).map_err(tmpfile::error)?;
+        let mut w = BufWriter::with_capacity(64 * 1024, file);
         write(&mut w)?;
         w.flush().map_err(tmpfile::error)?;
         drop(w);
-        let end = (&self.file).stream_position().map_err(tmpfile::error)?;
-        Ok((start, end))
+        let end = (&*file).stream_position().map_err(tmpfile::error)?;
+        Ok((0, start, end))
     }
 }
 
-/// Merges sorted runs of `file`, handing each record in order to `emit` as the one record of a
+/// Merges sorted runs of `files`, handing each record in order to `emit` as the one record of a
 /// batch. On a tie the earlier run's record comes first.
-fn merge(keys: &[SortKey], file: &File, runs: &[(u64, u64)], mut emit: impl FnMut(&Batch) -> Result<()>) -> Result<()> {
+fn merge(keys: &[SortKey], files: &[File], runs: &[Run], mut emit: impl FnMut(&Batch) -> Result<()>) -> Result<()> {
     let mut readers: Vec<_> = runs
         .iter()
-        .map(|&(start, end)| BufReader::with_capacity(RUN_READ_BUFFER, Segment { file, at: start, end }))
+        .map(|&(file, start, end)| {
+            BufReader::with_capacity(RUN_READ_BUFFER, Segment { file: &files[file], at: start, end })
+        })
         .collect();
     // The head record of each run, the least on top; a tie goes to the earlier run.
     let mut heap = BinaryHeap::with_capacity(runs.len());

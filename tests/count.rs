@@ -248,6 +248,93 @@ fn sort_beyond_its_buffer_merges_runs_from_a_temporary_file() {
 }
 
 #[test]
+fn counts_beyond_the_memory_budget_spill_and_sum_exactly() {
+    let wd = Workdir::new("count-spill");
+    std::fs::create_dir(wd.path("tmp")).unwrap();
+    // 60,000 distinct users, some with a comma, a quote, a newline escape or non-ASCII in the
+    // name, each with a known number of INFO and ERROR lines, in an order that spreads each
+    // user's lines over the whole log (and so over every spilled run and every thread's part).
+    let users: Vec<String> = (0..60_000u32)
+        .map(|i| match i % 5 {
+            0 => format!("u{i}"),
+            1 => format!("v,{i}"),
+            2 => format!("w\"{i}"),
+            3 => format!("é{i}"),
+            _ => format!("x{:05}", i * 7 % 60_000),
+        })
+        .collect();
+    let mut expected: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    let mut lines = Vec::new();
+    for round in 0..3u32 {
+        for (i, user) in users.iter().enumerate() {
+            let i = i as u32;
+            if (i + round) % 3 == 0 {
+                continue;
+            }
+            let error = (i * 13 + round) % 4 == 0;
+            let entry = expected.entry(user).or_default();
+            if error {
+                entry.1 += 1;
+                lines.push(format!("{{\"level\":\"ERROR\",\"user\":{}}}", serde_json::to_string(user).unwrap()));
+            } else {
+                entry.0 += 1;
+                lines.push(format!("{{\"level\":\"INFO\",\"user\":{}}}", serde_json::to_string(user).unwrap()));
+            }
+        }
+    }
+    wd.write("in.jsonl", lines.join("\n") + "\n");
+    // The table as it must be, from first principles: by total descending, then by name's bytes.
+    let mut rows: Vec<(&str, (u64, u64))> = expected.into_iter().collect();
+    rows.sort_by(|a, b| (b.1 .0 + b.1 .1).cmp(&(a.1 .0 + a.1 .1)).then(a.0.as_bytes().cmp(b.0.as_bytes())));
+    let quoted =
+        |u: &str| if u.contains([',', '"']) { format!("\"{}\"", u.replace('"', "\"\"")) } else { u.to_string() };
+    let pivot: String = rows.iter().map(|(u, (i, e))| format!("{},{i},{e}\n", quoted(u))).collect();
+    let pivot = format!("user,INFO,ERROR\n{pivot}");
+    let mut totals: Vec<(&str, u64)> = rows.iter().map(|(u, (i, e))| (*u, i + e)).collect();
+    totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_bytes().cmp(b.0.as_bytes())));
+    let by_user: String = totals.iter().map(|(u, n)| format!("{},{n}\n", quoted(u))).collect();
+    let by_user = format!("user,count\n{by_user}");
+
+    let count = |memory: Option<&str>, threads: &str| {
+        let mut cmd = wd.command("ticky-count");
+        cmd.env("TMPDIR", wd.path("tmp")).args(["--threads", threads]);
+        cmd.args(["--by", "user", "--pivot", "level", "--columns", "INFO,ERROR", "in.jsonl"]);
+        cmd.args(["--and", "--by", "user", "-o", "users.csv"]);
+        if let Some(memory) = memory {
+            cmd.args(["--memory", memory]);
+        }
+        let table = String::from_utf8(wd.stdout(&mut cmd, "")).unwrap();
+        (table, String::from_utf8(wd.read("users.csv")).unwrap())
+    };
+    // In memory; then spilled: at the smallest budget the keys go out in well over the 256 runs
+    // merged at once, so the merge takes two passes.
+    for (memory, threads) in [(None, "1"), (None, "2"), (Some("64K"), "1"), (Some("64K"), "2"), (Some("1M"), "2")] {
+        let (table, users) = count(memory, threads);
+        assert!(table == pivot, "--memory {memory:?} --threads {threads}: pivot table differs");
+        assert!(users == by_user, "--memory {memory:?} --threads {threads}: user table differs");
+    }
+    // --merge sums within the budget too: the table merged with itself doubles every count.
+    wd.write("users.csv", &by_user);
+    let mut cmd = wd.command("ticky-count");
+    cmd.env("TMPDIR", wd.path("tmp")).args(["--merge", "--memory", "64K", "users.csv", "users.csv"]);
+    let doubled = String::from_utf8(wd.stdout(&mut cmd, "")).unwrap();
+    let want: String = totals.iter().map(|(u, n)| format!("{},{}\n", quoted(u), 2 * n)).collect();
+    assert!(doubled == format!("user,count\n{want}"), "merged table differs");
+    // The temporary files are gone as soon as they are made.
+    assert_eq!(std::fs::read_dir(wd.path("tmp")).unwrap().count(), 0);
+    let err = wd.fails(
+        wd.command("ticky-count")
+            .env("TMPDIR", wd.path("missing"))
+            .args(["--memory", "64K", "--by", "user", "in.jsonl"]),
+        "",
+        1,
+    );
+    assert!(err.contains("set TMPDIR to a directory with room"), "{err}");
+    let err = wd.fails(wd.command("ticky-count").args(["--memory", "1K", "--by", "user"]), "", 2);
+    assert!(err.starts_with("ticky-count: --memory: expected a size from 64K to 1024G"), "{err}");
+}
+
+#[test]
 fn sort_says_where_its_temporary_file_could_not_go() {
     let wd = Workdir::new("sort-tmpdir");
     let stderr = wd.fails(
@@ -270,7 +357,7 @@ fn sort_says_where_its_temporary_file_could_not_go() {
         let stderr = wd.fails(wd.command("ticky-sort").args(["--by", "a", "--buffer-size", bad]), "a\n1\n", 2);
         assert!(
             stderr.starts_with(&format!(
-                "ticky-sort: --buffer-size: expected a size such as 64M or 1048576, not \"{bad}\""
+                "ticky-sort: --buffer-size: expected a size from 1 byte to 1024G, such as 64M, not \"{bad}\""
             )),
             "{stderr}"
         );

@@ -191,6 +191,42 @@ fn memory_stays_bounded_on_endless_and_huge_lines() {
 }
 
 #[test]
+fn twelve_million_distinct_users_count_exactly_in_bounded_memory() {
+    let wd = Workdir::new("hostile-keys");
+    // What any local user can write with logger: 12 million users, every 1000th of them three times.
+    // The table as it must be: those with 3 first, then the others, each group by name.
+    let generate = r#"
+import sys
+n = 12_000_000
+with open("keys.log", "w") as log:
+    for start in range(0, n, 100_000):
+        log.write("".join(f"Jan 31 00:00:00 h ticky: INFO Created ticket [#1] (u{i:08d})\n"
+                          for i in range(start, start + 100_000)))
+    for i in range(0, n, 1000):
+        log.write(f"Jan 31 00:00:01 h ticky: ERROR Ticket doesn't exist (u{i:08d})\n" * 2)
+with open("want.csv", "w") as want:
+    want.write("user,count\n")
+    want.write("".join(f"u{i:08d},3\n" for i in range(0, n, 1000)))
+    for start in range(0, n, 100_000):
+        want.write("".join(f"u{i:08d},1\n" for i in range(start, start + 100_000) if i % 1000))
+"#;
+    let out = wd.output(std::process::Command::new("python3").current_dir(&wd.dir).args(["-c", generate]), "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Without a budget this took 2.4 GB; the default --memory is 64 MB.
+    let limit = 100 << 10;
+    for (what, script) in [
+        ("a file, on every core", "ticky-count --by user keys.log | cmp - want.csv"),
+        ("standard input, one thread", "ticky-count --by user < keys.log | cmp - want.csv"),
+    ] {
+        let kib = peak_kib(&wd, script);
+        assert!(kib < limit, "{what}: {kib} KiB");
+    }
+    for file in ["keys.log", "want.csv"] {
+        let _ = std::fs::remove_file(wd.path(file));
+    }
+}
+
+#[test]
 fn nul_crlf_invalid_utf8_and_no_final_newline() {
     let wd = Workdir::new("hostile-bytes");
     let log = b"Jan 31 00:09:39 h ticky: ERROR Bad\x00thing (u\xff)\r\nJan 31 00:09:40 h ticky: INFO Ok (v)";

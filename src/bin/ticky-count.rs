@@ -30,10 +30,9 @@ Options:
   -o, --output FILE             write this table to FILE instead of standard output (-); FILE is
                                 replaced only when the run succeeds, and may be an input too
       --and                     start another table: the options after it are its own
-      --merge                   read CSVs that ticky-count wrote (same header) and sum their counts;
-                                the key is the first N columns for --by with N fields or --keys N,
-                                else all columns but a last one named count (a pivot table needs
-                                --by or --keys)
+      --merge                   sum CSVs that ticky-count wrote (same header); the key is the first
+                                columns, as many as --by names or --keys N, else all but a last
+                                column named count
       --keys N                  with --merge: the number of key columns
       --format NAME             what the inputs are: syslog (or journal), jsonl, or auto (the
                                 default: records when the first byte is '{', else a raw log)
@@ -42,6 +41,7 @@ Options:
       --summary-csv FILE        write the raw logs' summary as ticky-parse --summary-csv does
       --lines                   count a record with repeat (message repeated N times) once
       --max-line N              cut raw lines longer than N bytes (default 1M) as ticky-parse does
+      --memory SIZE             memory for counts (default 64M); beyond it, exact via $TMPDIR files
   -h, --help                    print this help
   -V, --version                 print the version
 
@@ -99,6 +99,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Long("threads") => read.threads = cli::number_value(&mut args, "--threads", 1, 1024)? as usize,
             Long("lines") => read.lines = true,
             Long("max-line") => read.max_line = cli::max_line_value(&mut args)?,
+            Long("memory") => read.memory = cli::size_value(&mut args, "--memory", 64 << 10, 1 << 40)?,
             Long("summary-csv") => summary_csv = Some(cli::string_value(&mut args, "--summary-csv")?),
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use lexopt::prelude::*;
 use ticky::sort::{self, SortKey};
 use ticky::{cli, output};
-use ticky::{input, Error, Result};
+use ticky::{input, Result};
 
 const NAME: &str = "ticky-sort";
 
@@ -49,12 +49,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                 }
             }
             Long("max-line") => max_line = cli::max_line_value(&mut args)?,
-            Short('S') | Long("buffer-size") => {
-                let value = cli::string_value(&mut args, "--buffer-size")?;
-                buffer = parse_size(&value).ok_or_else(|| {
-                    Error::usage(format!("--buffer-size: expected a size such as 64M or 1048576, not {value:?}"))
-                })?;
-            }
+            Short('S') | Long("buffer-size") => buffer = cli::size_value(&mut args, "--buffer-size", 1, 1 << 40)?,
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
         }
@@ -65,24 +60,4 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         cli::say(&format!("{NAME}: warning: {warning}"));
     }
     Ok(())
-}
-
-/// `65536`, `64K`, `8M`, `1G` (powers of 1024); at least one byte.
-fn parse_size(value: &str) -> Option<usize> {
-    let (digits, unit) = match value.char_indices().last()? {
-        (i, c) if c.is_ascii_alphabetic() => (&value[..i], c.to_ascii_uppercase()),
-        _ => (value, 'B'),
-    };
-    let shift = match unit {
-        'B' => 0,
-        'K' => 10,
-        'M' => 20,
-        'G' => 30,
-        _ => return None,
-    };
-    if !digits.bytes().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let n: usize = digits.parse().ok()?;
-    n.checked_mul(1 << shift).filter(|&n| n > 0)
 }
