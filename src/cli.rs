@@ -135,10 +135,25 @@ fn shown_size(n: usize) -> String {
 }
 
 /// The value of `--format` of the tools that read raw logs or records.
-pub fn format_value(parser: &mut lexopt::Parser) -> Result<crate::count::Format> {
+pub fn format_value(parser: &mut lexopt::Parser) -> Result<crate::format::Format> {
     let value = string_value(parser, "--format")?;
-    crate::count::Format::from_name(&value)
-        .ok_or_else(|| Error::usage(format!("--format: expected auto, syslog or jsonl, not {value:?}")))
+    crate::format::Format::from_name(&value).ok_or_else(|| {
+        Error::usage(format!("--format: expected auto, syslog, journal, combined, common or jsonl, not {value:?}"))
+    })
+}
+
+/// The value of `--duration-unit`: `s`, `ms` or `us`.
+pub fn duration_unit_value(parser: &mut lexopt::Parser) -> Result<crate::access::DurationUnit> {
+    let value = string_value(parser, "--duration-unit")?;
+    crate::access::DurationUnit::from_name(&value)
+        .ok_or_else(|| Error::usage(format!("--duration-unit: expected s, ms or us, not {value:?}")))
+}
+
+/// Says on standard error which inputs were told to be access logs.
+pub fn say_told(name: &str, summary: &crate::parse::Summary) {
+    for line in summary.told() {
+        say(&format!("{name}: {line}"));
+    }
 }
 
 /// The value of `--year`: a year from 1970 to 9999.

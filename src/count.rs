@@ -10,14 +10,17 @@ use bstr::ByteSlice;
 
 use crate::counter::{push_key_field, write_counts, Counter};
 use crate::csvio::Row;
+use crate::access::DurationUnit;
 use crate::error::{Error, Result};
+use crate::format::{tell_kind, Kind};
+pub use crate::format::Format;
 use crate::input::{self, LineReader};
 use crate::journal;
 use crate::json::Fields;
 use crate::merge;
 use crate::output::OutputFile;
 use crate::parse::Summary;
-use crate::record::{self, Key, Record, Year};
+use crate::record::{self, Key, LineFormat, Record, Year};
 
 /// Cross-tabulation: one count column per listed value of `field`.
 #[derive(Clone, Debug)]
@@ -132,43 +135,6 @@ fn parse_events(text: &[u8]) -> Option<u64> {
     std::str::from_utf8(text).ok()?.parse().ok().filter(|&n| n > 0)
 }
 
-/// How an input is read: ticky-parse's records, or a raw log parsed in process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
-    JsonLines,
-    Syslog,
-}
-
-/// What the inputs are (`--format`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Format {
-    /// JSON Lines when an input's first non-blank byte is `{`, else a raw syslog.
-    #[default]
-    Auto,
-    Syslog,
-    JsonLines,
-}
-
-impl Format {
-    pub fn from_name(name: &str) -> Option<Format> {
-        match name {
-            "auto" => Some(Format::Auto),
-            // Journal entries are told from syslog lines line by line.
-            "syslog" | "journal" => Some(Format::Syslog),
-            "jsonl" | "json-lines" => Some(Format::JsonLines),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn kind(self) -> Option<Kind> {
-        match self {
-            Format::Auto => None,
-            Format::Syslog => Some(Kind::Syslog),
-            Format::JsonLines => Some(Kind::JsonLines),
-        }
-    }
-}
-
 /// How raw logs are read.
 #[derive(Clone, Debug)]
 pub struct ReadOptions {
@@ -186,6 +152,8 @@ pub struct ReadOptions {
     /// The memory the counts may take, all tables and threads together (`--memory`); beyond it
     /// they go to temporary files.
     pub memory: usize,
+    /// The unit of access logs' request times (`--duration-unit`).
+    pub unit: DurationUnit,
 }
 
 /// The memory counts may take unless `--memory` says otherwise.
@@ -201,6 +169,7 @@ impl Default for ReadOptions {
             lines: false,
             max_line: input::MAX_LINE,
             memory: DEFAULT_MEMORY,
+            unit: DurationUnit::Seconds,
         }
     }
 }
@@ -338,17 +307,20 @@ impl Reader<'_> {
         // A part's line numbers start at 1: a table that needs `line` reads the file in one piece.
         let needs_line = self.names.iter().any(|n| n == "line");
         if let Some(size) = size.filter(|&s| self.read.threads > 1 && s >= self.read.min_split && !needs_line) {
-            let kind = match self.read.format.kind() {
+            let kind = match self.read.format.kind(self.read.unit) {
                 Some(kind) => Some(kind),
-                None => sniff(path, &name)?,
+                None => sniff(path, &name, self.read.unit)?,
             };
             if let Some(kind) = kind {
+                if kind.is_access() && self.read.format == Format::Auto {
+                    tally.summary.get_or_insert_with(Summary::default).told_access.push(name.clone());
+                }
                 return self.count_parts(path, &name, size, kind, year, tally);
             }
         }
         let mut lines = LineReader::new(input.reader, &name);
         lines.set_max_line(input::record_limit(self.read.max_line));
-        self.count_lines(&mut lines, &name, self.read.format.kind(), year, tally)
+        self.count_lines(&mut lines, &name, self.read.format.kind(self.read.unit), year, tally)
     }
 
     /// Counts the lines of one reader. `kind` is known for a part of a file (the file's start told);
@@ -375,10 +347,13 @@ impl Reader<'_> {
                     continue;
                 }
                 None => {
-                    let k = tell_kind(line, name, number)?;
-                    if k == Kind::Syslog {
+                    let k = tell_kind(line, name, number, self.read.unit)?;
+                    if let Kind::Raw(format) = k {
+                        if k.is_access() {
+                            tally.summary.get_or_insert_with(Summary::default).told_access.push(name.to_string());
+                        }
                         for (n, l) in std::mem::take(&mut blank) {
-                            self.count_raw(&l, n, None, file, name, &keys, &mut year, tally)?;
+                            self.count_raw(&l, n, None, format, file, name, &keys, &mut year, tally)?;
                         }
                     }
                     *kind.insert(k)
@@ -393,11 +368,11 @@ impl Reader<'_> {
                     tally.fields.read(line).map_err(|msg| Error::input(name, number, msg))?;
                     tally.count(self.specs, self.repeat)?;
                 }
-                Kind::Syslog => self.count_raw(line, number, cut, file, name, &keys, &mut year, tally)?,
+                Kind::Raw(format) => self.count_raw(line, number, cut, format, file, name, &keys, &mut year, tally)?,
             }
         }
         for (n, l) in blank {
-            self.count_raw(&l, n, None, file, name, &keys, &mut year, tally)?;
+            self.count_raw(&l, n, None, LineFormat::Syslog, file, name, &keys, &mut year, tally)?;
         }
         Ok(())
     }
@@ -409,6 +384,7 @@ impl Reader<'_> {
         line: &[u8],
         number: u64,
         cut: Option<u64>,
+        format: LineFormat,
         file: Option<&str>,
         name: &str,
         keys: &[Option<Key>],
@@ -417,10 +393,10 @@ impl Reader<'_> {
     ) -> Result<()> {
         let (line, cut) = input::cut_line(line, cut, self.read.max_line);
         let mut entry = journal::Entry::default();
-        let mut record = Record::parse(line, year, &mut entry);
+        let mut record = Record::parse_as(format, line, year, &mut entry);
         record.cut = cut;
         let summary = tally.summary.get_or_insert_with(Summary::default);
-        summary.add_line(name, number, record.understood);
+        summary.add_line(name, number, record.understood, format);
         if cut.is_some() {
             summary.add_cut(name, number, self.read.max_line);
         }
@@ -531,33 +507,9 @@ impl Read for PartReader<'_> {
     }
 }
 
-/// The kind of an input, told by its first non-blank line (`number`): JSON Lines when it starts
-/// with `{`, else a raw log. A table that ticky-count wrote is an error that says what reads it.
-pub(crate) fn tell_kind(line: &[u8], name: &str, number: u64) -> Result<Kind> {
-    if journal::looks_like_entry(line.trim_ascii_start()) {
-        return Ok(Kind::Syslog);
-    }
-    if line.first_non_blank() == Some(b'{') {
-        return Ok(Kind::JsonLines);
-    }
-    let trimmed = line.trim_ascii_end();
-    if trimmed.len() >= 6 && trimmed[trimmed.len() - 6..].eq_ignore_ascii_case(b",count") {
-        return Err(Error::input(
-            name,
-            number,
-            format!(
-                "this is a table ticky-count wrote (header \"{}\"), not a log or records: \
-                 to sum such tables, use ticky-count --merge",
-                crate::error::shown(trimmed, crate::error::SHOWN)
-            ),
-        ));
-    }
-    Ok(Kind::Syslog)
-}
-
 /// The kind of a file, told by its first line when that is within its first 64 KiB and not blank;
 /// `None` when its start does not tell.
-fn sniff(path: &str, name: &str) -> Result<Option<Kind>> {
+fn sniff(path: &str, name: &str, unit: DurationUnit) -> Result<Option<Kind>> {
     let file = File::open(path).map_err(|e| Error::io(format!("cannot open {path}"), e))?;
     let mut buf = vec![0u8; 64 * 1024];
     let n = file.read_at(&mut buf, 0).map_err(|e| Error::io(format!("reading {path}"), e))?;
@@ -571,18 +523,7 @@ fn sniff(path: &str, name: &str) -> Result<Option<Kind>> {
     if first.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    tell_kind(first, name, 1).map(Some)
-}
-
-/// The first byte of a line that is not ASCII white space.
-trait FirstNonBlank {
-    fn first_non_blank(&self) -> Option<u8>;
-}
-
-impl FirstNonBlank for [u8] {
-    fn first_non_blank(&self) -> Option<u8> {
-        self.iter().copied().find(|b| !b.is_ascii_whitespace())
-    }
+    tell_kind(first, name, 1, unit).map(Some)
 }
 
 /// A warning for each wanted field that none of the `records` had and that is not a key of

@@ -3,11 +3,13 @@
 //! The binaries in `src/bin/` are thin: they parse arguments with [`cli`], build the options of one
 //! module here and call its `run` function over readers and a writer.
 
+pub mod access;
 pub mod cli;
 pub mod count;
 pub mod counter;
 pub mod csvio;
 pub mod error;
+pub mod format;
 pub mod gen;
 pub mod html;
 pub mod input;

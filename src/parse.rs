@@ -4,10 +4,11 @@
 use std::fmt;
 use std::io::{Read, Write};
 
+use crate::access::{self, DurationUnit};
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::output;
-use crate::record::{self, Understanding, Year};
+use crate::record::{self, LineFormat, Understanding, Year};
 
 #[derive(Clone, Debug)]
 pub struct ParseOptions {
@@ -15,11 +16,15 @@ pub struct ParseOptions {
     pub year: Option<i64>,
     /// Lines longer than this are cut (`--max-line`).
     pub max_line: usize,
+    /// The format of the lines; `None` tells it from each input's first non-blank line.
+    pub format: Option<LineFormat>,
+    /// The unit of access logs' request times, when the format is told.
+    pub unit: DurationUnit,
 }
 
 impl Default for ParseOptions {
     fn default() -> ParseOptions {
-        ParseOptions { year: None, max_line: input::MAX_LINE }
+        ParseOptions { year: None, max_line: input::MAX_LINE, format: None, unit: DurationUnit::Seconds }
     }
 }
 
@@ -54,6 +59,12 @@ pub struct Summary {
     pub max_line: usize,
     /// Whether more than one input was read: locations then name the file.
     pub several_files: bool,
+    /// The inputs told to be access logs by their first line (no `--format`), to say so.
+    pub told_access: Vec<String>,
+    /// Whether any input was read as syslog, and any as an access log: what a line that was not
+    /// understood lacked.
+    pub syslog: bool,
+    pub access: bool,
 }
 
 impl Summary {
@@ -62,6 +73,9 @@ impl Summary {
     pub fn absorb(&mut self, other: &Summary, file: &str, line_offset: u64) {
         self.lines += other.lines;
         self.ticky_events += other.ticky_events;
+        self.told_access.extend(other.told_access.iter().cloned());
+        self.syslog |= other.syslog;
+        self.access |= other.access;
         for (mine, theirs) in [
             (&mut self.no_header, &other.no_header),
             (&mut self.no_level, &other.no_level),
@@ -92,8 +106,12 @@ impl Summary {
     }
 
     /// Counts one line of `file` and how it was understood.
-    pub fn add_line(&mut self, file: &str, line: u64, understood: Understanding) {
+    pub fn add_line(&mut self, file: &str, line: u64, understood: Understanding, format: LineFormat) {
         self.lines += 1;
+        match format {
+            LineFormat::Syslog => self.syslog = true,
+            LineFormat::Access(_) => self.access = true,
+        }
         match understood {
             Understanding::Full => {}
             Understanding::TickyEvent => self.ticky_events += 1,
@@ -127,6 +145,27 @@ impl Summary {
     }
 }
 
+impl Summary {
+    /// What a line kept as `raw` lacked, for the inputs read.
+    fn no_header_words(&self) -> &'static str {
+        match (self.syslog, self.access) {
+            (_, false) => "without a syslog header (kept as \"raw\")",
+            (false, true) => "not in an access log format (kept as \"raw\")",
+            (true, true) => "without a syslog header or not in an access log format (kept as \"raw\")",
+        }
+    }
+
+    /// A line per input told to be an access log, for standard error.
+    pub fn told(&self) -> impl Iterator<Item = String> + '_ {
+        self.told_access.iter().map(|name| {
+            format!(
+                "{}: read as an access log (common or combined, as its first line is); --format names the format",
+                crate::error::shown(name.as_bytes(), crate::error::SHOWN)
+            )
+        })
+    }
+}
+
 impl fmt::Display for Summary {
     /// `3 of 1000 lines not fully understood: 1 without a syslog header (first: line 5), …`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -134,7 +173,7 @@ impl fmt::Display for Summary {
         let lines = |n: u64| if n == 1 { "line" } else { "lines" };
         write!(f, "{n} of {} {} not fully understood", self.lines, lines(self.lines))?;
         let kinds = [
-            (&self.no_header, "", "without a syslog header (kept as \"raw\")"),
+            (&self.no_header, "", self.no_header_words()),
             (&self.no_level, "ticky ", "without INFO or ERROR"),
             (&self.no_user, "ticky ", "without a final (user)"),
         ];
@@ -170,16 +209,31 @@ pub fn run(opts: &ParseOptions, paths: &[String], out: &mut impl Write) -> Resul
         let file = summary.several_files.then_some(input.name.as_str());
         let mut lines = LineReader::new(input.reader, &input.name);
         lines.set_max_line(opts.max_line);
-        parse_stream(&mut lines, &input.name, file, &mut year, &mut buf, out, &mut summary)?;
+        // The unit is the option's, whichever came first on the command line.
+        let format = opts.format.map(|f| match f {
+            LineFormat::Access(_) => LineFormat::Access(opts.unit),
+            f => f,
+        });
+        let told = Told { format, unit: opts.unit };
+        parse_stream(&mut lines, &input.name, file, told, &mut year, &mut buf, out, &mut summary)?;
     }
     out.flush().map_err(Error::output)?;
     Ok(summary)
 }
 
+/// The format of an input's lines: as given, or told from its first non-blank line.
+#[derive(Clone, Copy)]
+struct Told {
+    format: Option<LineFormat>,
+    unit: DurationUnit,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn parse_stream(
     lines: &mut LineReader<impl Read>,
     name: &str,
     file: Option<&str>,
+    mut told: Told,
     year: &mut Year,
     buf: &mut Vec<u8>,
     out: &mut impl Write,
@@ -193,9 +247,24 @@ fn parse_stream(
         buf.clear();
         Ok(())
     })? {
-        let understood = record::write_record(buf, file, line.number, line.text, year, line.cut);
+        // A blank line is a raw record in every format.
+        let format = match told.format {
+            Some(format) => format,
+            None if line.text.iter().all(u8::is_ascii_whitespace) => LineFormat::Syslog,
+            None => {
+                let format = match access::parse(line.text) {
+                    Some(_) => {
+                        summary.told_access.push(name.to_string());
+                        LineFormat::Access(told.unit)
+                    }
+                    None => LineFormat::Syslog,
+                };
+                *told.format.insert(format)
+            }
+        };
+        let understood = record::write_record(buf, file, line.number, line.text, format, year, line.cut);
         buf.push(b'\n');
-        summary.add_line(name, line.number, understood);
+        summary.add_line(name, line.number, understood, format);
         if line.cut.is_some() {
             summary.add_cut(name, line.number, max_line);
         }

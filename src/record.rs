@@ -3,6 +3,7 @@
 
 use std::time::SystemTime;
 
+use crate::access::{self, Access, DurationUnit};
 use crate::journal;
 use crate::scan::{self, special_bytes, word_at};
 use crate::syslog::{self, Header, Payload, PayloadProblem, Timestamp};
@@ -10,7 +11,7 @@ use crate::time::{self, BsdTime, YearGuess};
 
 /// Every key a record can have, in the order records have them (`file` only when several inputs
 /// were parsed).
-pub const KEYS: [&str; 18] = [
+pub const KEYS: [&str; 29] = [
     "file",
     "line",
     "time",
@@ -29,7 +30,28 @@ pub const KEYS: [&str; 18] = [
     "raw",
     "truncated",
     "length",
+    // Access logs.
+    "ip",
+    "method",
+    "path",
+    "query",
+    "protocol",
+    "status",
+    "bytes",
+    "referer",
+    "agent",
+    "duration_ms",
+    "vhost",
 ];
+
+/// How the lines of an input are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineFormat {
+    /// syslog in its dialects, and journal entries (`journalctl -o json`), told line by line.
+    Syslog,
+    /// Web server access logs (common, combined, vhost_combined), request times in this unit.
+    Access(DurationUnit),
+}
 
 /// Whether `name` is one of the [`KEYS`]: a field that may be absent from every record of a day (no
 /// errors, no `error`) without being a typo.
@@ -94,6 +116,8 @@ pub struct Record<'a> {
     /// The line was longer than the maximum and cut: its whole length in bytes. The record then
     /// has `"truncated":true,"length":N`.
     pub cut: Option<u64>,
+    /// An access log line's fields (then there is no header), and the unit of its request time.
+    pub access: Option<(Access<'a>, DurationUnit)>,
 }
 
 /// A key of ticky-parse's records ([`KEYS`]), for looking values up without names.
@@ -117,6 +141,17 @@ pub enum Key {
     Raw,
     Truncated,
     Length,
+    Ip,
+    Method,
+    Path,
+    Query,
+    Protocol,
+    Status,
+    Bytes,
+    Referer,
+    Agent,
+    DurationMs,
+    Vhost,
 }
 
 impl Key {
@@ -140,6 +175,17 @@ impl Key {
             b"raw" => Key::Raw,
             b"truncated" => Key::Truncated,
             b"length" => Key::Length,
+            b"ip" => Key::Ip,
+            b"method" => Key::Method,
+            b"path" => Key::Path,
+            b"query" => Key::Query,
+            b"protocol" => Key::Protocol,
+            b"status" => Key::Status,
+            b"bytes" => Key::Bytes,
+            b"referer" => Key::Referer,
+            b"agent" => Key::Agent,
+            b"duration_ms" => Key::DurationMs,
+            b"vhost" => Key::Vhost,
             _ => return None,
         })
     }
@@ -152,6 +198,21 @@ impl<'a> Record<'a> {
         match entry.parse(line) {
             Some(header) => Record::from_header(line, Some(header)),
             None => Record::parse_syslog(line, year),
+        }
+    }
+
+    /// Parses a line of an input in `format`.
+    pub fn parse_as(format: LineFormat, line: &'a [u8], year: &Year, entry: &'a mut journal::Entry) -> Record<'a> {
+        match format {
+            LineFormat::Syslog => Record::parse(line, year, entry),
+            LineFormat::Access(unit) => match access::parse(line) {
+                Some(a) => Record {
+                    access: Some((a, unit)),
+                    understood: Understanding::Full,
+                    ..Record::from_header(line, None)
+                },
+                None => Record::from_header(line, None),
+            },
         }
     }
 
@@ -169,6 +230,7 @@ impl<'a> Record<'a> {
                 repeat: None,
                 understood: Understanding::NoHeader,
                 cut: None,
+                access: None,
             };
         };
         let (repeat, message) = match syslog::repeated(header.message) {
@@ -184,7 +246,7 @@ impl<'a> Record<'a> {
         } else {
             (None, Understanding::Full)
         };
-        Record { line, header: Some(header), payload, repeat, understood, cut: None }
+        Record { line, header: Some(header), payload, repeat, understood, cut: None, access: None }
     }
 
     /// Appends the JSON record (without a newline) to `out`: `file` first when given, then `line`.
@@ -198,6 +260,11 @@ impl<'a> Record<'a> {
         out.extend_from_slice(b"\"line\":");
         write_u64(out, line_number);
         match &self.header {
+            None if self.access.is_some() => {
+                let (a, unit) = self.access.as_ref().expect("access");
+                let text = if scan::is_clean(self.line) { Text::Clean } else { Text::Escape };
+                write_access(out, a, *unit, text);
+            }
             None => {
                 out.extend_from_slice(b",\"raw\":");
                 write_str(out, self.line);
@@ -237,6 +304,9 @@ impl<'a> Record<'a> {
             }
         };
         let (h, p) = (self.header.as_ref(), self.payload.as_ref());
+        if let Some((a, unit)) = &self.access {
+            return access_value(a, *unit, key, file, line_number, self.cut, out);
+        }
         match key {
             Key::File => match file {
                 Some(f) => out.extend_from_slice(f.as_bytes()),
@@ -307,8 +377,71 @@ impl<'a> Record<'a> {
                 Some(n) => write_u64(out, n),
                 None => return false,
             },
+            Key::Ip
+            | Key::Method
+            | Key::Path
+            | Key::Query
+            | Key::Protocol
+            | Key::Status
+            | Key::Bytes
+            | Key::Referer
+            | Key::Agent
+            | Key::DurationMs
+            | Key::Vhost => return false,
         }
         true
+    }
+}
+
+/// [`Record::value`] of an access log line.
+fn access_value(
+    a: &Access<'_>,
+    unit: DurationUnit,
+    key: Key,
+    file: Option<&str>,
+    line_number: u64,
+    cut: Option<u64>,
+    out: &mut Vec<u8>,
+) -> bool {
+    let text = |out: &mut Vec<u8>, s: Option<&[u8]>| match s {
+        Some(s) if s.is_ascii() => {
+            out.extend_from_slice(s);
+            true
+        }
+        Some(s) => {
+            push_lossy(out, s);
+            true
+        }
+        None => false,
+    };
+    match key {
+        Key::File => text(out, file.map(str::as_bytes)),
+        Key::Line => {
+            write_u64(out, line_number);
+            true
+        }
+        Key::Time => {
+            access::write_time(out, a.time);
+            true
+        }
+        Key::Ip => text(out, Some(a.ip)),
+        Key::User => text(out, a.user),
+        Key::Method => text(out, a.method),
+        Key::Path => text(out, a.path),
+        Key::Query => text(out, a.query),
+        Key::Protocol => text(out, a.protocol),
+        Key::Status => {
+            write_u64(out, u64::from(a.status));
+            true
+        }
+        Key::Bytes => a.bytes.map(|b| write_u64(out, b)).is_some(),
+        Key::Referer => text(out, a.referer),
+        Key::Agent => text(out, a.agent),
+        Key::DurationMs => a.duration.map(|d| access::write_duration_ms(out, d, unit)).is_some(),
+        Key::Vhost => text(out, a.vhost),
+        Key::Truncated => cut.map(|_| out.extend_from_slice(b"true")).is_some(),
+        Key::Length => cut.map(|n| write_u64(out, n)).is_some(),
+        _ => false,
     }
 }
 
@@ -329,11 +462,12 @@ pub fn write_record(
     file: Option<&str>,
     line_number: u64,
     line: &[u8],
+    format: LineFormat,
     year: &mut Year,
     cut: Option<u64>,
 ) -> Understanding {
     let mut entry = journal::Entry::default();
-    let mut record = Record::parse(line, year, &mut entry);
+    let mut record = Record::parse_as(format, line, year, &mut entry);
     record.cut = cut;
     record.write_json(out, file, line_number, year);
     record.understood
@@ -435,6 +569,45 @@ fn write_header(out: &mut Vec<u8>, h: &Header<'_>, year: &mut Year, text: Text) 
     text.write(out, h.message);
 }
 
+/// The fields of an access log line, in the order of DESIGN.md's list.
+fn write_access(out: &mut Vec<u8>, a: &Access<'_>, unit: DurationUnit, text: Text) {
+    out.extend_from_slice(b",\"ip\":");
+    text.write(out, a.ip);
+    if let Some(user) = a.user {
+        out.extend_from_slice(b",\"user\":");
+        text.write(out, user);
+    }
+    out.extend_from_slice(b",\"time\":\"");
+    access::write_time(out, a.time);
+    out.push(b'"');
+    for (key, value) in [(&b",\"method\":"[..], a.method), (b",\"path\":", a.path), (b",\"query\":", a.query), (b",\"protocol\":", a.protocol)] {
+        if let Some(value) = value {
+            out.extend_from_slice(key);
+            text.write(out, value);
+        }
+    }
+    out.extend_from_slice(b",\"status\":");
+    write_u64(out, u64::from(a.status));
+    if let Some(bytes) = a.bytes {
+        out.extend_from_slice(b",\"bytes\":");
+        write_u64(out, bytes);
+    }
+    for (key, value) in [(&b",\"referer\":"[..], a.referer), (b",\"agent\":", a.agent)] {
+        if let Some(value) = value {
+            out.extend_from_slice(key);
+            text.write(out, value);
+        }
+    }
+    if let Some(d) = a.duration {
+        out.extend_from_slice(b",\"duration_ms\":");
+        access::write_duration_ms(out, d, unit);
+    }
+    if let Some(vhost) = a.vhost {
+        out.extend_from_slice(b",\"vhost\":");
+        text.write(out, vhost);
+    }
+}
+
 fn write_payload(out: &mut Vec<u8>, p: &Payload<'_>, text: Text) {
     out.extend_from_slice(b",\"level\":\"");
     out.extend_from_slice(p.level.as_str().as_bytes());
@@ -533,7 +706,7 @@ mod tests {
 
     fn record(line: &[u8]) -> (String, Understanding) {
         let mut out = Vec::new();
-        let u = write_record(&mut out, None, 7, line, &mut Year::Fixed(2025), None);
+        let u = write_record(&mut out, None, 7, line, LineFormat::Syslog, &mut Year::Fixed(2025), None);
         (String::from_utf8(out).unwrap(), u)
     }
 
@@ -571,12 +744,14 @@ mod tests {
             b"Jan 31 00:09:39 h ticky: ERROR Boom (ac)",
             b"not syslog",
         ];
+        let access: &[u8] = br#"www.example.com:80 ::1 - u [01/Jan/2025:00:00:00 +0000] "GET /a?b HTTP/1.1" 200 5 "r" "a" 0.1"#;
         let mut seen = Vec::new();
-        for (i, line) in lines.into_iter().enumerate() {
+        for (i, line) in lines.into_iter().chain([access]).enumerate() {
             let mut out = Vec::new();
-            // The last line as if it had been cut.
+            // The last syslog line as if it had been cut.
             let cut = (i == lines.len() - 1).then_some(5_000_000);
-            write_record(&mut out, Some("a.log"), 1, line, &mut Year::Fixed(2025), cut);
+            let format = if i == lines.len() { LineFormat::Access(DurationUnit::Seconds) } else { LineFormat::Syslog };
+            write_record(&mut out, Some("a.log"), 1, line, format, &mut Year::Fixed(2025), cut);
             let v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out).unwrap();
             seen.extend(v.keys().cloned());
         }

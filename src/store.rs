@@ -19,12 +19,14 @@ use rusqlite::{params, Connection, Statement};
 use serde::de::{MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::count::{tell_kind, Format, Kind};
+use crate::access::DurationUnit;
+pub use crate::format::Format;
+use crate::format::{tell_kind, Kind};
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::journal;
 use crate::parse::Summary;
-use crate::record::{Key, Record, Year};
+use crate::record::{Key, LineFormat, Record, Year};
 use crate::time;
 
 /// The schema this build writes (`PRAGMA user_version`).
@@ -109,6 +111,8 @@ pub struct StoreOptions {
     pub wait: Duration,
     /// Lines longer than this are cut (`--max-line`).
     pub max_line: usize,
+    /// The unit of access logs' request times (`--duration-unit`).
+    pub unit: DurationUnit,
 }
 
 impl Default for StoreOptions {
@@ -120,6 +124,7 @@ impl Default for StoreOptions {
             retain: None,
             wait: Duration::from_secs(600),
             max_line: input::MAX_LINE,
+            unit: DurationUnit::Seconds,
         }
     }
 }
@@ -418,7 +423,14 @@ impl Store {
         let writer = Writer { conn: &mut self.conn, err: &err, id, stamp };
         let (read, written) = std::thread::scope(|scope| {
             let writer = scope.spawn(move || writer.write(chunks, give_back));
-            let reader = Reader { to_writer, used, batch: opts.batch, format: opts.format, max_line: opts.max_line };
+            let reader = Reader {
+                to_writer,
+                used,
+                batch: opts.batch,
+                format: opts.format,
+                unit: opts.unit,
+                max_line: opts.max_line,
+            };
             let read = reader.read(lines, start, position);
             (read, writer.join())
         });
@@ -513,6 +525,7 @@ struct Reader {
     used: mpsc::Receiver<Chunk>,
     batch: usize,
     format: Format,
+    unit: DurationUnit,
     max_line: usize,
 }
 
@@ -523,19 +536,25 @@ impl Reader {
         // The first line is stored here unless it is part of what was stored before.
         let mut first = source.is_none_or(|s| s.size == 0).then_some(first);
         let mut entry = journal::Entry::default();
-        let mut kind = self.format.kind();
+        let mut kind = self.format.kind(self.unit);
         let mut chunk = self.new_chunk(position);
         let mut in_batch = 0;
         // Blank lines before the kind is known: raw records if it turns out to be a raw log.
         let mut blank: Vec<(u64, Vec<u8>)> = Vec::new();
         let mut failure = None;
         let (max_line, max_record) = (self.max_line, lines.max_line());
-        let mut add_raw = |chunk: &mut Chunk, line: &[u8], number: u64, cut, year: &mut Year, stored: &mut Stored| {
+        let mut add_raw = |chunk: &mut Chunk,
+                           line: &[u8],
+                           number: u64,
+                           cut,
+                           format: LineFormat,
+                           year: &mut Year,
+                           stored: &mut Stored| {
             let (line, cut) = input::cut_line(line, cut, max_line);
-            let mut record = Record::parse(line, year, &mut entry);
+            let mut record = Record::parse_as(format, line, year, &mut entry);
             record.cut = cut;
             let summary = stored.summary.get_or_insert_with(Summary::default);
-            summary.add_line(&stored.name, number, record.understood);
+            summary.add_line(&stored.name, number, record.understood, format);
             if cut.is_some() {
                 summary.add_cut(&stored.name, number, max_line);
             }
@@ -565,20 +584,23 @@ impl Reader {
                     continue;
                 }
                 None => {
-                    let k = match tell_kind(line, &name, number) {
+                    let k = match tell_kind(line, &name, number, self.unit) {
                         Ok(k) => k,
                         Err(e) => {
                             failure = Some(e);
                             break;
                         }
                     };
-                    if k == Kind::Syslog {
+                    if let Kind::Raw(format) = k {
+                        if k.is_access() {
+                            stored.summary.get_or_insert_with(Summary::default).told_access.push(name.clone());
+                        }
                         for (n, l) in std::mem::take(&mut blank) {
                             // Blank lines come before any row: the chunk has room for a few.
                             if chunk.len == CHUNK {
                                 chunk = self.send(chunk, false)?;
                             }
-                            add_raw(&mut chunk, &l, n, None, &mut year, &mut stored);
+                            add_raw(&mut chunk, &l, n, None, format, &mut year, &mut stored);
                             in_batch += 1;
                         }
                     }
@@ -608,8 +630,8 @@ impl Reader {
                         break;
                     }
                 },
-                Kind::Syslog => {
-                    add_raw(&mut chunk, line, number, cut, &mut year, &mut stored);
+                Kind::Raw(format) => {
+                    add_raw(&mut chunk, line, number, cut, format, &mut year, &mut stored);
                     true
                 }
             };
@@ -631,7 +653,7 @@ impl Reader {
                 if chunk.len == CHUNK {
                     chunk = self.send(chunk, false)?;
                 }
-                add_raw(&mut chunk, &l, n, None, &mut year, &mut stored);
+                add_raw(&mut chunk, &l, n, None, LineFormat::Syslog, &mut year, &mut stored);
             }
         }
         self.send(chunk, true)?;

@@ -420,7 +420,8 @@ fn a_field_no_record_has_is_warned_of_unless_ticky_parse_writes_it() {
         stderr,
         "ticky-count: warning: no record has a field \"usr\" (2 read), so nothing that needs it was counted; \
          the fields of ticky-parse's records are file, line, time, host, program, pid, facility, severity, \
-         message, repeat, level, info, error, ticket, user, raw, truncated, length\n"
+         message, repeat, level, info, error, ticket, user, raw, truncated, length, ip, method, path, query, \
+         protocol, status, bytes, referer, agent, duration_ms, vhost\n"
     );
     let (stdout, stderr) =
         run(&["--by", "user", "--where", "levle=INFO", "--and", "--by", "level", "-o", "levels.csv"]);

@@ -30,12 +30,12 @@ Options:
   -o, --output FILE             write this table to FILE instead of standard output (-); FILE is
                                 replaced only when the run succeeds, and may be an input too
       --and                     start another table: the options after it are its own
-      --merge                   sum CSVs that ticky-count wrote (same header); the key is the first
-                                columns, as many as --by names or --keys N, else all but a last
-                                column named count
+      --merge                   sum CSVs that ticky-count wrote (same header); the key: the first
+                                columns, as many as --by or --keys N says, else all but 'count'
       --keys N                  with --merge: the number of key columns
-      --format NAME             what the inputs are: syslog (or journal), jsonl, or auto (the
-                                default: records when the first byte is '{', else a raw log)
+      --format NAME             syslog (or journal), combined or common (access logs), jsonl, or
+                                auto (default: records if the first byte is '{', else the log's)
+      --duration-unit s|ms|us   unit of access logs' request times (default s; as ticky-parse)
       --year YYYY               year of RFC 3164 timestamps in raw logs (as ticky-parse --year)
       --threads N               threads for a regular file (default: every core)
       --summary-csv FILE        write the raw logs' summary as ticky-parse --summary-csv does
@@ -98,6 +98,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Long("format") => read.format = cli::format_value(&mut args)?,
             Long("threads") => read.threads = cli::number_value(&mut args, "--threads", 1, 1024)? as usize,
             Long("lines") => read.lines = true,
+            Long("duration-unit") => read.unit = cli::duration_unit_value(&mut args)?,
             Long("max-line") => read.max_line = cli::max_line_value(&mut args)?,
             Long("memory") => read.memory = cli::size_value(&mut args, "--memory", 64 << 10, 1 << 40)?,
             Long("summary-csv") => summary_csv = Some(cli::string_value(&mut args, "--summary-csv")?),
@@ -116,6 +117,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         cli::say(&format!("{NAME}: warning: {warning}"));
     }
     let summary = outcome.summary.unwrap_or_default();
+    cli::say_told(NAME, &summary);
     if summary.worth_saying() {
         cli::say(&format!("{NAME}: {summary}"));
     }

@@ -1,20 +1,24 @@
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
+use ticky::format::Format;
 use ticky::parse::{self, ParseOptions};
+use ticky::record::LineFormat;
 use ticky::{cli, output};
 use ticky::{input, Error, Result};
 
 const NAME: &str = "ticky-parse";
 
 const HELP: &str = "\
-ticky-parse: turn syslog lines into JSON Lines, one record per input line
+ticky-parse: turn log lines into JSON Lines, one record per input line
 
 Usage: ticky-parse [OPTIONS] [FILE...]
 
 Reads each FILE (or standard input when none, or -; gzip is read decompressed) and writes one
-JSON object per input line: line, time, host, program, pid, facility, severity, message; for the
-ticky service also level, info or error, ticket and user; raw for a line without a syslog header. A summary of the lines that were not fully
+JSON object per input line: for syslog line, time, host, program, pid, facility, severity,
+message, and for the ticky service level, info or error, ticket and user; for an access log ip,
+user, time, method, path, query, protocol, status, bytes, referer, agent, duration_ms, vhost;
+raw for a line not understood. A summary of the lines that were not fully
 understood goes to standard error. Records go out whenever the input pauses, so a live log
 (tail -F) shows each record as its line arrives.
 
@@ -22,6 +26,11 @@ Options:
       --year YYYY   year of RFC 3164 timestamps (default: inferred from the file's
                     modification time, or now for standard input); a Feb 29 that
                     the year does not have makes its line raw
+      --format NAME syslog (also journal entries), combined or common (web access
+                    logs), or auto (the default: an access log if the first line is)
+      --duration-unit s|ms|us
+                    unit of an access log's request time at the end of its lines
+                    (default s, nginx's $request_time; us for Apache's %D)
       --strict      exit with status 1 when any line was not fully understood
       --summary     print the summary even when every line was understood
       --summary-csv FILE
@@ -55,6 +64,17 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Long("year") => opts.year = Some(cli::year_value(&mut args)?),
             Long("max-line") => opts.max_line = cli::max_line_value(&mut args)?,
             Long("strict") => strict = true,
+            Long("format") => {
+                opts.format = match cli::format_value(&mut args)? {
+                    Format::Auto => None,
+                    Format::Syslog => Some(LineFormat::Syslog),
+                    Format::Access => Some(LineFormat::Access(opts.unit)),
+                    Format::JsonLines => {
+                        return Err(Error::usage("--format jsonl: ticky-parse reads logs; its records are JSON Lines"))
+                    }
+                }
+            }
+            Long("duration-unit") => opts.unit = cli::duration_unit_value(&mut args)?,
             Long("summary") => always_summarise = true,
             Long("summary-csv") => summary_csv = Some(cli::string_value(&mut args, "--summary-csv")?),
             Value(path) => paths.push(cli::path_value(path)),
@@ -68,6 +88,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     let summary = parse::run(&opts, &paths, &mut out);
     drop(progress);
     let summary = summary?;
+    cli::say_told(NAME, &summary);
     if summary.worth_saying() || always_summarise {
         cli::say(&format!("{NAME}: {summary}"));
     }

@@ -22,8 +22,9 @@ adds nothing twice. Standard input has no such identity: each run adds all of it
 batches, and the next run goes on where it stopped. Query with sqlite3: see ticky-store(1).
 
 Options:
-      --format NAME     what the inputs are: syslog (or journal), jsonl, or auto (the default:
-                        records when the first byte is '{', else a raw log)
+      --format NAME     syslog (or journal), combined or common (access logs), jsonl, or auto
+                        (the default: records if the first byte is '{', else the log's)
+      --duration-unit s|ms|us  unit of access logs' request times (default s)
       --year YYYY       year of RFC 3164 timestamps in raw logs (as ticky-parse --year)
       --max-line N      cut raw lines longer than N bytes (default 1M) as ticky-parse does
       --retain DAYS     then delete records older than DAYS days (with --retain, no FILE means
@@ -52,6 +53,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Short('h') | Long("help") => return cli::print_help(HELP),
             Short('V') | Long("version") => return cli::print_version(NAME),
             Long("format") => opts.format = cli::format_value(&mut args)?,
+            Long("duration-unit") => opts.unit = cli::duration_unit_value(&mut args)?,
             Long("year") => opts.year = Some(cli::year_value(&mut args)?),
             Long("max-line") => opts.max_line = cli::max_line_value(&mut args)?,
             Long("retain") => opts.retain = Some(cli::number_value(&mut args, "--retain", 1, 1_000_000)?),
@@ -73,6 +75,9 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     drop(progress);
     let outcome = outcome?;
     for stored in &outcome.inputs {
+        if let Some(summary) = &stored.summary {
+            cli::say_told(NAME, summary);
+        }
         if let Some(summary) = stored.summary.as_ref().filter(|s| s.worth_saying()) {
             cli::say(&format!("{NAME}: {}: {summary}", stored.name));
         }

@@ -1,0 +1,86 @@
+//! What an input is: ticky-parse's records, or a raw log in one of the formats ticky reads, named by
+//! `--format` or told from the input's first line.
+
+use crate::access::{self, DurationUnit};
+use crate::error::{Error, Result};
+use crate::journal;
+use crate::record::LineFormat;
+
+/// What the inputs are (`--format`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// Told from each input's first non-blank line: records when it is a JSON object (and not a
+    /// journal entry), an access log when it is an access log line, else syslog.
+    #[default]
+    Auto,
+    Syslog,
+    Access,
+    JsonLines,
+}
+
+impl Format {
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name {
+            "auto" => Some(Format::Auto),
+            // Journal entries are told from syslog lines line by line.
+            "syslog" | "journal" => Some(Format::Syslog),
+            // One parser reads them all: a common line is a combined one without its last fields.
+            "combined" | "common" | "vhost_combined" | "access" => Some(Format::Access),
+            "jsonl" | "json-lines" => Some(Format::JsonLines),
+            _ => None,
+        }
+    }
+
+    /// How an input in this format is read, when the format says it; `None` for [`Format::Auto`].
+    pub(crate) fn kind(self, unit: DurationUnit) -> Option<Kind> {
+        match self {
+            Format::Auto => None,
+            Format::Syslog => Some(Kind::Raw(LineFormat::Syslog)),
+            Format::Access => Some(Kind::Raw(LineFormat::Access(unit))),
+            Format::JsonLines => Some(Kind::JsonLines),
+        }
+    }
+}
+
+/// How an input is read: ticky-parse's records, or a raw log parsed in process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    JsonLines,
+    Raw(LineFormat),
+}
+
+impl Kind {
+    /// Whether this is an access log.
+    pub(crate) fn is_access(self) -> bool {
+        matches!(self, Kind::Raw(LineFormat::Access(_)))
+    }
+}
+
+/// The kind of an input, told by its first non-blank line (`number`): JSON Lines when it starts
+/// with `{` (a journal entry is a raw log), an access log when it is an access log line, else
+/// syslog. A table that ticky-count wrote is an error that says what reads it.
+pub(crate) fn tell_kind(line: &[u8], name: &str, number: u64, unit: DurationUnit) -> Result<Kind> {
+    let start = line.trim_ascii_start();
+    if journal::looks_like_entry(start) {
+        return Ok(Kind::Raw(LineFormat::Syslog));
+    }
+    if start.first() == Some(&b'{') {
+        return Ok(Kind::JsonLines);
+    }
+    if access::parse(line).is_some() {
+        return Ok(Kind::Raw(LineFormat::Access(unit)));
+    }
+    let trimmed = line.trim_ascii_end();
+    if trimmed.len() >= 6 && trimmed[trimmed.len() - 6..].eq_ignore_ascii_case(b",count") {
+        return Err(Error::input(
+            name,
+            number,
+            format!(
+                "this is a table ticky-count wrote (header \"{}\"), not a log or records: \
+                 to sum such tables, use ticky-count --merge",
+                crate::error::shown(trimmed, crate::error::SHOWN)
+            ),
+        ));
+    }
+    Ok(Kind::Raw(LineFormat::Syslog))
+}
