@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
-for target in syslog json csv; do
+for target in syslog access json csv; do
     echo "fuzz.sh: $target for ${seconds}s" >&2
     mkdir -p "fuzz/corpus/$target"
     cargo fuzz run --sanitizer none "$target" "fuzz/corpus/$target" -- \

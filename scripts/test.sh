@@ -17,6 +17,8 @@ command -v gzip >/dev/null || needed+=(gzip)
 command -v flock >/dev/null || needed+=(util-linux)
 command -v setpriv >/dev/null || needed+=(util-linux)
 command -v script >/dev/null || needed+=(bsdutils)
+# The peer that tests/access.rs checks access log counts against.
+command -v goaccess >/dev/null || needed+=(goaccess)
 # The attacker of tests/publish.rs runs the system's Python as www-data.
 [ -x /usr/bin/python3 ] || needed+=(python3)
 if [ ${#needed[@]} -gt 0 ]; then

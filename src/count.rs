@@ -8,12 +8,12 @@ use std::os::unix::fs::FileExt;
 
 use bstr::ByteSlice;
 
+use crate::access::DurationUnit;
 use crate::counter::{push_key_field, write_counts, Counter};
 use crate::csvio::Row;
-use crate::access::DurationUnit;
 use crate::error::{Error, Result};
-use crate::format::{tell_kind, Kind};
 pub use crate::format::Format;
+use crate::format::{tell_kind, Kind};
 use crate::input::{self, LineReader};
 use crate::journal;
 use crate::json::Fields;

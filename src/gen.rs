@@ -1,5 +1,5 @@
-//! A deterministic generator of syslog in the ticky service's format, mixed with other daemons and,
-//! on request, with the damage real logs carry. It knows the true counts of what it wrote, so tests
+//! A deterministic generator of syslog in the ticky service's format, mixed with other daemons, or
+//! of a web server's access log; on request, with the damage real logs carry. It knows the true counts of what it wrote, so tests
 //! can check the tools against them, and it feeds the benchmark.
 
 use std::collections::BTreeMap;
@@ -16,6 +16,8 @@ pub struct GenOptions {
     /// endings, RFC 3339 and RFC 5424 headers, hostile user names, and leave the last line without
     /// its newline.
     pub messy: bool,
+    /// Write an access log (nginx's combined format with `$request_time`) instead of syslog.
+    pub access: bool,
 }
 
 /// The true counts of a generated log, as the records of `ticky-parse` should show them.
@@ -28,6 +30,16 @@ pub struct Truth {
     pub users: BTreeMap<String, (u64, u64)>,
     /// Lines ticky-parse cannot fully understand.
     pub not_understood: u64,
+    /// Of an access log: requests per status, per path (without the query), per client address,
+    /// and the request times (milliseconds, whole) per path.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub statuses: BTreeMap<u16, u64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub paths: BTreeMap<String, u64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ips: BTreeMap<String, u64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub durations_ms: BTreeMap<String, Vec<u64>>,
 }
 
 /// SplitMix64: tiny, fast, and the same sequence on every machine.
@@ -137,7 +149,9 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
         line.clear();
         clock.tick(&mut rng);
         let roll = rng.below(100);
-        if opts.messy {
+        if opts.access {
+            access_line(&mut line, &mut rng, &clock, opts.messy, &mut truth);
+        } else if opts.messy {
             messy_line(&mut line, &mut rng, &clock, roll, &mut truth);
         } else if roll < 90 {
             ticky_line(&mut line, &mut rng, &clock, false, USERS.len(), &mut truth);
@@ -155,6 +169,79 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
     }
     out.flush()?;
     Ok(truth)
+}
+
+const PATHS: [&str; 12] = [
+    "/",
+    "/login",
+    "/logout",
+    "/api/tickets",
+    "/api/tickets/search",
+    "/api/users",
+    "/static/app.js",
+    "/static/style.css",
+    "/favicon.ico",
+    "/robots.txt",
+    "/admin",
+    "/wp-login.php",
+];
+const AGENTS: [&str; 4] = [
+    "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+    "curl/8.5.0",
+    "python-requests/2.31.0",
+];
+
+/// One line of nginx's combined format with `$request_time` last; messy adds scanners' requests,
+/// lines that are no access log line, hostile agents and quotes.
+fn access_line(line: &mut Vec<u8>, rng: &mut Rng, clock: &Clock, messy: bool, truth: &mut Truth) {
+    if messy && rng.below(50) == 0 {
+        truth.not_understood += 1;
+        line.extend_from_slice(b"2025/01/31 00:09:39 [error] 1234#0: *5 open() failed (2: No such file)");
+        return;
+    }
+    let ip = format!("{}.{}.{}.{}", 10 + rng.below(3), rng.below(4), rng.below(8), 1 + rng.below(40));
+    let (h, m, s) = clock.hms();
+    let user = if rng.below(10) == 0 { *rng.pick(&USERS) } else { "-" };
+    let _ = write!(line, "{ip} - {user} [{:02}/{}/2025:{h:02}:{m:02}:{s:02} +0000] \"", clock.day, MONTHS[clock.month]);
+    let path = *rng.pick(&PATHS);
+    let status: u16 = match rng.below(100) {
+        0..=79 => 200,
+        80..=84 => 304,
+        85..=89 => 404,
+        90..=94 => 401,
+        95..=97 => 302,
+        _ => 500,
+    };
+    let scanner = messy && rng.below(40) == 0;
+    if scanner {
+        // What a TLS handshake on the plain port looks like, as nginx escapes it: no method, no path.
+        line.extend_from_slice(b"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03");
+    } else {
+        let method = if path == "/login" && rng.below(2) == 0 { "POST" } else { "GET" };
+        let _ = write!(line, "{method} {path}");
+        if path.starts_with("/api/tickets") && rng.below(3) == 0 {
+            let _ = write!(line, "?page={}&q=a%20b", rng.below(5));
+        }
+        line.extend_from_slice(b" HTTP/1.1");
+        *truth.paths.entry(path.to_string()).or_default() += 1;
+    }
+    let status = if scanner { 400 } else { status };
+    *truth.statuses.entry(status).or_default() += 1;
+    *truth.ips.entry(ip).or_default() += 1;
+    let _ = write!(line, "\" {status} ");
+    if status == 304 {
+        line.push(b'-');
+    } else {
+        let _ = write!(line, "{}", 100 + rng.below(50_000));
+    }
+    let referer = if rng.below(3) == 0 { "https://tickets.example.com/" } else { "-" };
+    let agent = if messy && rng.below(30) == 0 { r#"evil \"agent\" <script>"# } else { *rng.pick(&AGENTS) };
+    let ms = rng.below(40) * rng.below(40) + u64::from(status == 500) * 3000;
+    let _ = write!(line, " \"{referer}\" \"{agent}\" {}.{:03}", ms / 1000, ms % 1000);
+    if !scanner {
+        truth.durations_ms.entry(path.to_string()).or_default().push(ms);
+    }
 }
 
 fn messy_line(line: &mut Vec<u8>, rng: &mut Rng, clock: &Clock, roll: u64, truth: &mut Truth) {

@@ -580,7 +580,12 @@ fn write_access(out: &mut Vec<u8>, a: &Access<'_>, unit: DurationUnit, text: Tex
     out.extend_from_slice(b",\"time\":\"");
     access::write_time(out, a.time);
     out.push(b'"');
-    for (key, value) in [(&b",\"method\":"[..], a.method), (b",\"path\":", a.path), (b",\"query\":", a.query), (b",\"protocol\":", a.protocol)] {
+    for (key, value) in [
+        (&b",\"method\":"[..], a.method),
+        (b",\"path\":", a.path),
+        (b",\"query\":", a.query),
+        (b",\"protocol\":", a.protocol),
+    ] {
         if let Some(value) = value {
             out.extend_from_slice(key);
             text.write(out, value);
@@ -744,7 +749,8 @@ mod tests {
             b"Jan 31 00:09:39 h ticky: ERROR Boom (ac)",
             b"not syslog",
         ];
-        let access: &[u8] = br#"www.example.com:80 ::1 - u [01/Jan/2025:00:00:00 +0000] "GET /a?b HTTP/1.1" 200 5 "r" "a" 0.1"#;
+        let access: &[u8] =
+            br#"www.example.com:80 ::1 - u [01/Jan/2025:00:00:00 +0000] "GET /a?b HTTP/1.1" 200 5 "r" "a" 0.1"#;
         let mut seen = Vec::new();
         for (i, line) in lines.into_iter().chain([access]).enumerate() {
             let mut out = Vec::new();

@@ -20,9 +20,9 @@ use serde::de::{MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::access::DurationUnit;
+use crate::error::{Error, Result};
 pub use crate::format::Format;
 use crate::format::{tell_kind, Kind};
-use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::journal;
 use crate::parse::Summary;

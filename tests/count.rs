@@ -460,7 +460,7 @@ fn usage_errors_exit_2() {
 
 fn generated(lines: u64, seed: u64) -> (Vec<u8>, gen::Truth) {
     let mut log = Vec::new();
-    let truth = gen::generate(&GenOptions { lines, seed, messy: true }, &mut log).unwrap();
+    let truth = gen::generate(&GenOptions { lines, seed, messy: true, access: false }, &mut log).unwrap();
     (log, truth)
 }
 
@@ -645,7 +645,7 @@ proptest! {
 fn merging_pivot_tables_needs_their_key_and_then_equals_the_whole() {
     let wd = Workdir::new("count-merge-pivot");
     let mut log = Vec::new();
-    let truth = gen::generate(&GenOptions { lines: 200_000, seed: 5, messy: false }, &mut log).unwrap();
+    let truth = gen::generate(&GenOptions { lines: 200_000, seed: 5, messy: false, access: false }, &mut log).unwrap();
     wd.write("big.log", &log);
     // Three parts cut at line boundaries, each counted as a pivot table.
     let table = "--by user --pivot level --columns INFO,ERROR";

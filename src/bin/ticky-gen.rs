@@ -10,12 +10,13 @@ use ticky::{Error, Result};
 const NAME: &str = "ticky-gen";
 
 const HELP: &str = "\
-ticky-gen: write a synthetic syslog in the ticky service's format, for tests and benchmarks
+ticky-gen: write a synthetic syslog or access log, for tests and benchmarks
 
 Usage: ticky-gen [OPTIONS]
 
 Writes a deterministic log (the same seed gives the same bytes) of ticky INFO and ERROR lines mixed
-with other daemons (sshd, CRON, kernel, systemd) on standard output.
+with other daemons (sshd, CRON, kernel, systemd) on standard output; with --format combined, a web
+server's access log (nginx's combined format with $request_time last).
 
 Options:
   -n, --lines N       number of lines (default 1000)
@@ -23,7 +24,9 @@ Options:
       --messy         add damage: malformed ticky lines, lines without a header, invalid
                       UTF-8, NUL bytes, CRLF, RFC 3339 and RFC 5424 headers, hostile user
                       names, no final newline
-      --truth FILE    write the true counts (errors, users, lines not understood) as JSON
+      --format NAME   syslog (the default) or combined
+      --truth FILE    write the true counts (errors, users, lines not understood; for an
+                      access log requests per status, path and address) as JSON
   -h, --help          print this help
   -V, --version       print the version
 
@@ -41,7 +44,7 @@ fn number(args: &mut lexopt::Parser, option: &str) -> Result<u64> {
 }
 
 fn run(mut args: lexopt::Parser) -> Result<()> {
-    let mut opts = GenOptions { lines: 1000, seed: 1, messy: false };
+    let mut opts = GenOptions { lines: 1000, seed: 1, messy: false, access: false };
     let mut truth_path = None;
     while let Some(arg) = args.next()? {
         match arg {
@@ -50,6 +53,13 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Short('n') | Long("lines") => opts.lines = number(&mut args, "--lines")?,
             Long("seed") => opts.seed = number(&mut args, "--seed")?,
             Long("messy") => opts.messy = true,
+            Long("format") => {
+                opts.access = match cli::string_value(&mut args, "--format")?.as_str() {
+                    "syslog" => false,
+                    "combined" => true,
+                    other => return Err(Error::usage(format!("--format: expected syslog or combined, not {other:?}"))),
+                }
+            }
             Long("truth") => truth_path = Some(cli::path_value(args.value()?)),
             _ => return Err(arg.unexpected().into()),
         }
