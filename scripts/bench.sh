@@ -13,8 +13,10 @@
 #   (../shared/bench/original_report.py, when present) computing the same ranking, and three floors: wc -l reading the log's bytes, ticky-parse
 #   piped into wc -l (the card's pipeline if counting cost nothing), and ticky-parse's records
 #   moved through a pipe by dd into wc -l (the card's pipeline if parsing cost nothing too);
-# ticky-store against sqlite-utils on the first million records, and the peak memory (RSS) of each
-# ticky tool. It checks that every contender computed the same
+# ticky-store against sqlite-utils on the first million records; an access log (ticky-gen --format
+# combined, ACCESS_LINES lines, default 3000000): ticky-parse on it, and ticky-count's tables by
+# status and by path against GoAccess's report of the same log (hits per path checked equal); and
+# the peak memory (RSS) of each ticky tool. It checks that every contender computed the same
 # ranking, that the daily report's user table equals the generator's truth, prints a table and
 # writes it to target/bench.txt.
 set -euo pipefail
@@ -176,6 +178,53 @@ else
 fi
 rm -f "$work/store.db"* "$work/store.log" "$work/store.jsonl"
 
+# An access log: ticky-parse (one core) and ticky-count by status and by path (every core), against
+# GoAccess (Debian: apt-get install goaccess) making its report of the same log, once (it is slow).
+access_lines=${ACCESS_LINES:-3000000}
+access=$work/access-$access_lines.log
+if [ ! -s "$access" ]; then
+    echo "bench.sh: generating $access" >&2
+    "$bin/ticky-gen" --format combined --lines "$access_lines" --seed 42 >"$access.tmp"
+    mv "$access.tmp" "$access"
+fi
+cat "$access" >/dev/null
+access_mb=$(calc "$(stat -c %s "$access") / 1000000")
+declare -a access_parse_t access_count_t
+for ((r = 1; r <= runs; r++)); do
+    start=$(date +%s.%N)
+    "$bin/ticky-parse" "$access" >/dev/null 2>&1
+    end=$(date +%s.%N)
+    access_parse_t+=("$(calc "$end - $start")")
+    start=$(date +%s.%N)
+    "$bin/ticky-count" --by path "$access" --and --by status -o "$work/status.csv" >"$work/paths.csv" 2>/dev/null
+    end=$(date +%s.%N)
+    access_count_t+=("$(calc "$end - $start")")
+done
+access_parse=$(printf '%s\n' "${access_parse_t[@]}" | median)
+access_count=$(printf '%s\n' "${access_count_t[@]}" | median)
+goaccess_s=""
+if command -v goaccess >/dev/null; then
+    echo "bench.sh: goaccess, once (it is slow)" >&2
+    start=$(date +%s.%N)
+    goaccess "$access" --log-format=COMBINED --no-query-string -o "$work/goaccess.json" >/dev/null 2>&1
+    end=$(date +%s.%N)
+    goaccess_s=$(calc "$end - $start")
+    python3 - "$work/goaccess.json" "$work/paths.csv" <<'PY' || { echo "bench.sh: GoAccess counted other hits per path" >&2; exit 1; }
+import csv, json, sys
+report = json.load(open(sys.argv[1]))
+hits = {}
+for panel in ("requests", "static_requests", "not_found"):
+    for row in report[panel]["data"]:
+        hits[row["data"]] = hits.get(row["data"], 0) + row["hits"]["count"]
+ours = {p: int(n) for p, n in list(csv.reader(open(sys.argv[2], newline="")))[1:]}
+sys.exit(0 if ours == hits else 1)
+PY
+    rm -f "$work/goaccess.json"
+else
+    echo "bench.sh: goaccess not found: the access log is timed with ticky alone" >&2
+fi
+rm -f "$work/paths.csv" "$work/status.csv"
+
 # Peak memory of each tool on its own input.
 "$bin/ticky-count" --by error --header Error,Count "$records" >"$work/errors.csv"
 rss_parse=$(rss "$bin/ticky-parse" "$log")
@@ -221,6 +270,15 @@ python_s=${seconds["original Python report"]:-}
     if [ -n "$sqlite_utils_s" ]; then
         printf '  sqlite-utils insert   %6.2f s  %8.0f records/s (JSON Lines, no index; the same rows)\n' \
             "$sqlite_utils_s" "$(calc "$store_lines / $sqlite_utils_s")"
+    fi
+    printf '\naccess log, %d lines, %.0f MB (ticky-gen --format combined --seed 42)\n' "$access_lines" "$access_mb"
+    printf '  ticky-parse (one core)                  %6.2f s  %5.0f MB/s (target 400)\n' \
+        "$access_parse" "$(calc "$access_mb / $access_parse")"
+    printf '  ticky-count --by path --and --by status %6.2f s  %5.0f MB/s\n' \
+        "$access_count" "$(calc "$access_mb / $access_count")"
+    if [ -n "$goaccess_s" ]; then
+        printf '  goaccess --log-format=COMBINED -o .json %6.2f s  %5.0f MB/s; ticky-count %.0fx faster (target 20x), same hits per path\n' \
+            "$goaccess_s" "$(calc "$access_mb / $goaccess_s")" "$(calc "$goaccess_s / $access_count")"
     fi
     printf '\npeak RSS (target under 16 MB per thread)\n'
     printf '  ticky-parse                  %6.1f MB\n' "$(calc "$rss_parse / 1024")"

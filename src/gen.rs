@@ -16,8 +16,19 @@ pub struct GenOptions {
     /// endings, RFC 3339 and RFC 5424 headers, hostile user names, and leave the last line without
     /// its newline.
     pub messy: bool,
-    /// Write an access log (nginx's combined format with `$request_time`) instead of syslog.
-    pub access: bool,
+    pub format: GenFormat,
+}
+
+/// What kind of log to write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum GenFormat {
+    /// The ticky service's lines among other daemons'.
+    #[default]
+    Syslog,
+    /// A web server's access log: nginx's combined format with `$request_time`.
+    Combined,
+    /// sshd's authentication lines, with some of sudo's and su's.
+    Sshd,
 }
 
 /// The true counts of a generated log, as the records of `ticky-parse` should show them.
@@ -40,6 +51,12 @@ pub struct Truth {
     pub ips: BTreeMap<String, u64>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub durations_ms: BTreeMap<String, Vec<u64>>,
+    /// Of an sshd log: failed attempts per address (a repeated message counting its repeats), and
+    /// successful logins (sshd, sudo, su) per account.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub failures: BTreeMap<String, u64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub successes: BTreeMap<String, u64>,
 }
 
 /// SplitMix64: tiny, fast, and the same sequence on every machine.
@@ -149,8 +166,10 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
         line.clear();
         clock.tick(&mut rng);
         let roll = rng.below(100);
-        if opts.access {
+        if opts.format == GenFormat::Combined {
             access_line(&mut line, &mut rng, &clock, opts.messy, &mut truth);
+        } else if opts.format == GenFormat::Sshd {
+            sshd_line(&mut line, &mut rng, &clock, opts.messy, &mut truth);
         } else if opts.messy {
             messy_line(&mut line, &mut rng, &clock, roll, &mut truth);
         } else if roll < 90 {
@@ -242,6 +261,58 @@ fn access_line(line: &mut Vec<u8>, rng: &mut Rng, clock: &Clock, messy: bool, tr
     if !scanner {
         truth.durations_ms.entry(path.to_string()).or_default().push(ms);
     }
+}
+
+const LOGINS: [&str; 6] = ["root", "admin", "test", "oracle", "ubuntu", "git"];
+
+/// One line of sshd (or sudo, su) as a server under password guessing logs them; messy adds account
+/// names made to look like an address (`root from 6.6.6.6 port 1`) and with spaces.
+fn sshd_line(line: &mut Vec<u8>, rng: &mut Rng, clock: &Clock, messy: bool, truth: &mut Truth) {
+    clock.write(line, false);
+    let pid = 1000 + rng.below(30_000);
+    let ip = match rng.below(10) {
+        0 => format!("2001:db8::{:x}", 1 + rng.below(5)),
+        1..=3 => format!("198.51.100.{}", 1 + rng.below(10)),
+        _ => format!("203.0.113.{}", 1 + rng.below(30)),
+    };
+    let port = 1024 + rng.below(60_000);
+    let login = match rng.below(if messy { 12 } else { 10 }) {
+        10 => "root from 6.6.6.6 port 1".to_string(),
+        11 => "a b".to_string(),
+        _ => rng.pick(&LOGINS).to_string(),
+    };
+    let invalid = if login == "root" || login == "git" { "" } else { "invalid user " };
+    let _ = match rng.below(100) {
+        0..=34 => {
+            *truth.failures.entry(ip.clone()).or_default() += 1;
+            write!(line, " srv sshd[{pid}]: Failed password for {invalid}{login} from {ip} port {port} ssh2")
+        }
+        35..=44 => {
+            let n = 2 + rng.below(4);
+            *truth.failures.entry(ip.clone()).or_default() += n;
+            write!(
+                line,
+                " srv sshd[{pid}]: message repeated {n} times: [ Failed password for {invalid}{login} from {ip} port {port} ssh2]"
+            )
+        }
+        45..=59 => write!(
+            line,
+            " srv sshd[{pid}]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={ip}  user={login}"
+        ),
+        60..=69 => write!(line, " srv sshd[{pid}]: Invalid user {login} from {ip} port {port}"),
+        70..=79 => {
+            let user = *rng.pick(&["alice", "bob", "deploy"]);
+            *truth.successes.entry(user.to_string()).or_default() += 1;
+            write!(line, " srv sshd[{pid}]: Accepted publickey for {user} from {ip} port {port} ssh2: ED25519 SHA256:{pid:x}")
+        }
+        80..=89 => write!(line, " srv sshd[{pid}]: Connection closed by authenticating user {login} {ip} port {port} [preauth]"),
+        90..=94 => {
+            *truth.successes.entry("alice".to_string()).or_default() += 1;
+            write!(line, " srv sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id")
+        }
+        95..=96 => write!(line, " srv su[{pid}]: FAILED SU (to root) bob on pts/1"),
+        _ => write!(line, " srv sshd[{pid}]: Received disconnect from {ip} port {port}:11: Bye Bye [preauth]"),
+    };
 }
 
 fn messy_line(line: &mut Vec<u8>, rng: &mut Rng, clock: &Clock, roll: u64, truth: &mut Truth) {

@@ -4,6 +4,7 @@
 //! module here and call its `run` function over readers and a writer.
 
 pub mod access;
+pub mod auth;
 pub mod cli;
 pub mod count;
 pub mod counter;

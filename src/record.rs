@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use crate::access::{self, Access, DurationUnit};
+use crate::auth::{self, Login};
 use crate::journal;
 use crate::scan::{self, special_bytes, word_at};
 use crate::syslog::{self, Header, Payload, PayloadProblem, Timestamp};
@@ -11,7 +12,7 @@ use crate::time::{self, BsdTime, YearGuess};
 
 /// Every key a record can have, in the order records have them (`file` only when several inputs
 /// were parsed).
-pub const KEYS: [&str; 29] = [
+pub const KEYS: [&str; 32] = [
     "file",
     "line",
     "time",
@@ -42,6 +43,10 @@ pub const KEYS: [&str; 29] = [
     "agent",
     "duration_ms",
     "vhost",
+    // Login events (and ip, method).
+    "auth",
+    "login",
+    "port",
 ];
 
 /// How the lines of an input are read.
@@ -118,6 +123,8 @@ pub struct Record<'a> {
     pub cut: Option<u64>,
     /// An access log line's fields (then there is no header), and the unit of its request time.
     pub access: Option<(Access<'a>, DurationUnit)>,
+    /// The login event of an sshd, sudo or su line.
+    pub login: Option<Login<'a>>,
 }
 
 /// A key of ticky-parse's records ([`KEYS`]), for looking values up without names.
@@ -152,6 +159,9 @@ pub enum Key {
     Agent,
     DurationMs,
     Vhost,
+    Auth,
+    Login,
+    Port,
 }
 
 impl Key {
@@ -186,6 +196,9 @@ impl Key {
             b"agent" => Key::Agent,
             b"duration_ms" => Key::DurationMs,
             b"vhost" => Key::Vhost,
+            b"auth" => Key::Auth,
+            b"login" => Key::Login,
+            b"port" => Key::Port,
             _ => return None,
         })
     }
@@ -231,6 +244,7 @@ impl<'a> Record<'a> {
                 understood: Understanding::NoHeader,
                 cut: None,
                 access: None,
+                login: None,
             };
         };
         let (repeat, message) = match syslog::repeated(header.message) {
@@ -246,7 +260,11 @@ impl<'a> Record<'a> {
         } else {
             (None, Understanding::Full)
         };
-        Record { line, header: Some(header), payload, repeat, understood, cut: None, access: None }
+        let login = match header.program {
+            Some(program) if auth::is_login_program(program) => auth::parse(program, message),
+            _ => None,
+        };
+        Record { line, header: Some(header), payload, repeat, understood, cut: None, access: None, login }
     }
 
     /// Appends the JSON record (without a newline) to `out`: `file` first when given, then `line`.
@@ -277,6 +295,9 @@ impl<'a> Record<'a> {
                 if let Some(n) = self.repeat {
                     out.extend_from_slice(b",\"repeat\":");
                     write_u64(out, n);
+                }
+                if let Some(login) = &self.login {
+                    write_login(out, login, text);
                 }
                 if let Some(payload) = &self.payload {
                     write_payload(out, payload, text);
@@ -377,9 +398,26 @@ impl<'a> Record<'a> {
                 Some(n) => write_u64(out, n),
                 None => return false,
             },
-            Key::Ip
-            | Key::Method
-            | Key::Path
+            Key::Auth => match self.login.and_then(|l| l.auth) {
+                Some(a) => out.extend_from_slice(a.as_str().as_bytes()),
+                None => return false,
+            },
+            Key::Login | Key::Ip | Key::Method => {
+                let value = self.login.and_then(|l| match key {
+                    Key::Login => l.login,
+                    Key::Ip => l.ip,
+                    _ => l.method,
+                });
+                match value {
+                    Some(v) => text(out, v),
+                    None => return false,
+                }
+            }
+            Key::Port => match self.login.and_then(|l| l.port) {
+                Some(port) => write_u64(out, port),
+                None => return false,
+            },
+            Key::Path
             | Key::Query
             | Key::Protocol
             | Key::Status
@@ -569,6 +607,29 @@ fn write_header(out: &mut Vec<u8>, h: &Header<'_>, year: &mut Year, text: Text) 
     text.write(out, h.message);
 }
 
+/// The fields of a login event.
+fn write_login(out: &mut Vec<u8>, l: &Login<'_>, text: Text) {
+    if let Some(auth) = l.auth {
+        out.extend_from_slice(b",\"auth\":\"");
+        out.extend_from_slice(auth.as_str().as_bytes());
+        out.push(b'"');
+    }
+    for (key, value) in [(&b",\"login\":"[..], l.login), (b",\"ip\":", l.ip)] {
+        if let Some(value) = value {
+            out.extend_from_slice(key);
+            text.write(out, value);
+        }
+    }
+    if let Some(port) = l.port {
+        out.extend_from_slice(b",\"port\":");
+        write_u64(out, port);
+    }
+    if let Some(method) = l.method {
+        out.extend_from_slice(b",\"method\":");
+        text.write(out, method);
+    }
+}
+
 /// The fields of an access log line, in the order of DESIGN.md's list.
 fn write_access(out: &mut Vec<u8>, a: &Access<'_>, unit: DurationUnit, text: Text) {
     out.extend_from_slice(b",\"ip\":");
@@ -742,7 +803,8 @@ mod tests {
 
     #[test]
     fn keys_lists_every_key_written() {
-        let lines: [&[u8]; 5] = [
+        let lines: [&[u8]; 6] = [
+            b"Jan 31 00:09:39 h sshd[7]: Failed password for root from 10.0.0.1 port 22 ssh2",
             b"Jan 31 00:09:39 h ticky[9]: INFO Created ticket [#4217] (mdouglas)",
             b"Jan 31 00:09:39 h ticky[9]: message repeated 2 times: [ ERROR Boom (ac)]",
             b"<165>1 2003-10-11T22:14:15.003Z h app 77 ID47 - ERROR Boom (ac)",

@@ -66,14 +66,14 @@ pub const COLUMNS: [(&str, Type); 35] = [
     ("agent", Type::Text),
     ("duration_ms", Type::Real),
     ("vhost", Type::Text),
-    // Application logs.
-    ("module", Type::Text),
-    ("logger", Type::Text),
-    ("thread", Type::Integer),
     // Login events.
     ("auth", Type::Text),
     ("login", Type::Text),
     ("port", Type::Integer),
+    // Application logs.
+    ("module", Type::Text),
+    ("logger", Type::Text),
+    ("thread", Type::Integer),
 ];
 
 /// The columns with an index: what later questions filter by.

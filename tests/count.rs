@@ -421,7 +421,7 @@ fn a_field_no_record_has_is_warned_of_unless_ticky_parse_writes_it() {
         "ticky-count: warning: no record has a field \"usr\" (2 read), so nothing that needs it was counted; \
          the fields of ticky-parse's records are file, line, time, host, program, pid, facility, severity, \
          message, repeat, level, info, error, ticket, user, raw, truncated, length, ip, method, path, query, \
-         protocol, status, bytes, referer, agent, duration_ms, vhost\n"
+         protocol, status, bytes, referer, agent, duration_ms, vhost, auth, login, port\n"
     );
     let (stdout, stderr) =
         run(&["--by", "user", "--where", "levle=INFO", "--and", "--by", "level", "-o", "levels.csv"]);
@@ -460,7 +460,8 @@ fn usage_errors_exit_2() {
 
 fn generated(lines: u64, seed: u64) -> (Vec<u8>, gen::Truth) {
     let mut log = Vec::new();
-    let truth = gen::generate(&GenOptions { lines, seed, messy: true, access: false }, &mut log).unwrap();
+    let truth =
+        gen::generate(&GenOptions { lines, seed, messy: true, format: gen::GenFormat::Syslog }, &mut log).unwrap();
     (log, truth)
 }
 
@@ -645,7 +646,9 @@ proptest! {
 fn merging_pivot_tables_needs_their_key_and_then_equals_the_whole() {
     let wd = Workdir::new("count-merge-pivot");
     let mut log = Vec::new();
-    let truth = gen::generate(&GenOptions { lines: 200_000, seed: 5, messy: false, access: false }, &mut log).unwrap();
+    let truth =
+        gen::generate(&GenOptions { lines: 200_000, seed: 5, messy: false, format: gen::GenFormat::Syslog }, &mut log)
+            .unwrap();
     wd.write("big.log", &log);
     // Three parts cut at line boundaries, each counted as a pivot table.
     let table = "--by user --pivot level --columns INFO,ERROR";

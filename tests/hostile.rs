@@ -333,8 +333,11 @@ fn missing_files_and_directories() {
 fn full_disk_fails_and_closed_pipe_is_quiet() {
     let wd = Workdir::new("hostile-output");
     let mut log = Vec::new();
-    ticky::gen::generate(&ticky::gen::GenOptions { lines: 50_000, seed: 9, messy: false, access: false }, &mut log)
-        .unwrap();
+    ticky::gen::generate(
+        &ticky::gen::GenOptions { lines: 50_000, seed: 9, messy: false, format: ticky::gen::GenFormat::Syslog },
+        &mut log,
+    )
+    .unwrap();
     wd.write("g.log", &log);
     let setup = wd.sh("ticky-parse g.log > g.jsonl 2>/dev/null && ticky-count --by user g.jsonl > users.csv && \
                       for i in $(seq 2000); do echo \"u$i,$i\"; done >> users.csv");

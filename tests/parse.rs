@@ -46,7 +46,9 @@ fn seed_format_log_gives_one_record_per_line() {
 fn generated_messy_log_matches_its_truth() {
     let wd = Workdir::new("parse-generated");
     let mut log = Vec::new();
-    let truth = gen::generate(&GenOptions { lines: 200_000, seed: 7, messy: true, access: false }, &mut log).unwrap();
+    let truth =
+        gen::generate(&GenOptions { lines: 200_000, seed: 7, messy: true, format: gen::GenFormat::Syslog }, &mut log)
+            .unwrap();
     assert!(!log.ends_with(b"\n"), "the generator leaves the last newline out");
     wd.write("messy.log", &log);
     let out = wd.output(wd.command("ticky-parse").arg("messy.log"), "");
@@ -273,7 +275,8 @@ fn missing_file_directory_and_full_disk_fail_clearly() {
 fn gzip_logs_are_read_decompressed_every_member_and_dated_by_the_compressed_file() {
     let wd = Workdir::new("parse-gzip");
     let mut log = Vec::new();
-    gen::generate(&GenOptions { lines: 30_000, seed: 4, messy: true, access: false }, &mut log).unwrap();
+    gen::generate(&GenOptions { lines: 30_000, seed: 4, messy: true, format: gen::GenFormat::Syslog }, &mut log)
+        .unwrap();
     let (a, b) = log.split_at(log.len() / 2);
     wd.write("whole.log", &log);
     wd.write("a", a);
@@ -312,7 +315,8 @@ fn gzip_logs_are_read_decompressed_every_member_and_dated_by_the_compressed_file
 fn closed_output_pipe_is_a_quiet_success() {
     let wd = Workdir::new("parse-pipe");
     let mut log = Vec::new();
-    gen::generate(&GenOptions { lines: 100_000, seed: 3, messy: false, access: false }, &mut log).unwrap();
+    gen::generate(&GenOptions { lines: 100_000, seed: 3, messy: false, format: gen::GenFormat::Syslog }, &mut log)
+        .unwrap();
     wd.write("big.log", &log);
     let out = wd.sh("ticky-parse big.log | head -1 >/dev/null; echo \"status=${PIPESTATUS[0]}\"");
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

@@ -3,7 +3,7 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
-use ticky::gen::{self, GenOptions};
+use ticky::gen::{self, GenFormat, GenOptions};
 use ticky::{cli, output};
 use ticky::{Error, Result};
 
@@ -24,9 +24,9 @@ Options:
       --messy         add damage: malformed ticky lines, lines without a header, invalid
                       UTF-8, NUL bytes, CRLF, RFC 3339 and RFC 5424 headers, hostile user
                       names, no final newline
-      --format NAME   syslog (the default) or combined
-      --truth FILE    write the true counts (errors, users, lines not understood; for an
-                      access log requests per status, path and address) as JSON
+      --format NAME   syslog (the default), combined (access log) or sshd (logins)
+      --truth FILE    write the true counts (errors, users, lines not understood; requests
+                      per status, path, address; failed logins per address) as JSON
   -h, --help          print this help
   -V, --version       print the version
 
@@ -44,7 +44,7 @@ fn number(args: &mut lexopt::Parser, option: &str) -> Result<u64> {
 }
 
 fn run(mut args: lexopt::Parser) -> Result<()> {
-    let mut opts = GenOptions { lines: 1000, seed: 1, messy: false, access: false };
+    let mut opts = GenOptions { lines: 1000, seed: 1, messy: false, format: GenFormat::Syslog };
     let mut truth_path = None;
     while let Some(arg) = args.next()? {
         match arg {
@@ -54,10 +54,13 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Long("seed") => opts.seed = number(&mut args, "--seed")?,
             Long("messy") => opts.messy = true,
             Long("format") => {
-                opts.access = match cli::string_value(&mut args, "--format")?.as_str() {
-                    "syslog" => false,
-                    "combined" => true,
-                    other => return Err(Error::usage(format!("--format: expected syslog or combined, not {other:?}"))),
+                opts.format = match cli::string_value(&mut args, "--format")?.as_str() {
+                    "syslog" => GenFormat::Syslog,
+                    "combined" => GenFormat::Combined,
+                    "sshd" => GenFormat::Sshd,
+                    other => {
+                        return Err(Error::usage(format!("--format: expected syslog, combined or sshd, not {other:?}")))
+                    }
                 }
             }
             Long("truth") => truth_path = Some(cli::path_value(args.value()?)),

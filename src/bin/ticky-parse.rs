@@ -16,7 +16,8 @@ Usage: ticky-parse [OPTIONS] [FILE...]
 
 Reads each FILE (or standard input when none, or -; gzip is read decompressed) and writes one
 JSON object per input line: for syslog line, time, host, program, pid, facility, severity,
-message, and for the ticky service level, info or error, ticket and user; for an access log ip,
+message, for the ticky service level, info or error, ticket and user, for sshd, sudo and su
+logins auth (failure or success), login, ip, port and method; for an access log ip,
 user, time, method, path, query, protocol, status, bytes, referer, agent, duration_ms, vhost;
 raw for a line not understood. A summary of the lines that were not fully
 understood goes to standard error. Records go out whenever the input pauses, so a live log
