@@ -11,10 +11,11 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 export RUSTC_BOOTSTRAP=1
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --quiet
-for target in syslog access json csv; do
+for target in syslog access pattern json csv; do
     echo "fuzz.sh: $target for ${seconds}s" >&2
     mkdir -p "fuzz/corpus/$target"
-    cargo fuzz run --sanitizer none "$target" "fuzz/corpus/$target" -- \
+    seeds=(); [ -d "fuzz/seeds/$target" ] && seeds=("fuzz/seeds/$target")
+    cargo fuzz run --sanitizer none "$target" "fuzz/corpus/$target" "${seeds[@]}" -- \
         -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|Done|artifact_prefix|Test unit)' || true
     if ls "fuzz/artifacts/$target"/crash-* >/dev/null 2>&1; then
         echo "fuzz.sh: $target crashed: see fuzz/artifacts/$target/" >&2

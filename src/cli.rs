@@ -142,6 +142,37 @@ pub fn format_value(parser: &mut lexopt::Parser) -> Result<crate::format::Format
     })
 }
 
+/// The pattern of `--pattern`, with `%{NAME}` expanded from the shipped patterns and those of each
+/// `--patterns` file (later files replacing earlier names); compiled once, for the whole run.
+pub fn compile_pattern(pattern: Option<&str>, files: &[String]) -> Result<Option<&'static crate::pattern::Pattern>> {
+    let Some(pattern) = pattern else {
+        if !files.is_empty() {
+            return Err(Error::usage("--patterns defines names for --pattern %{NAME}: give --pattern too"));
+        }
+        return Ok(None);
+    };
+    let mut library = crate::pattern::Library::shipped();
+    for file in files {
+        let text = std::fs::read_to_string(file).map_err(|e| Error::io(format!("cannot read {file}"), e))?;
+        library.add(&text, file).map_err(Error::usage)?;
+    }
+    let pattern = crate::pattern::Pattern::new(pattern, &library).map_err(Error::usage)?;
+    Ok(Some(Box::leak(Box::new(pattern))))
+}
+
+/// `--format` with `--pattern`: the pattern is the format; another `--format` is a usage error.
+pub fn with_pattern(
+    format: crate::format::Format,
+    pattern: Option<&str>,
+    files: &[String],
+) -> Result<crate::format::Format> {
+    match (compile_pattern(pattern, files)?, format) {
+        (None, format) => Ok(format),
+        (Some(p), crate::format::Format::Auto) => Ok(crate::format::Format::Pattern(p)),
+        (Some(_), _) => Err(Error::usage("--pattern describes the lines itself: leave out --format")),
+    }
+}
+
 /// The value of `--duration-unit`: `s`, `ms` or `us`.
 pub fn duration_unit_value(parser: &mut lexopt::Parser) -> Result<crate::access::DurationUnit> {
     let value = string_value(parser, "--duration-unit")?;

@@ -15,7 +15,6 @@ use crate::error::{Error, Result};
 pub use crate::format::Format;
 use crate::format::{tell_kind, Kind};
 use crate::input::{self, LineReader};
-use crate::journal;
 use crate::json::Fields;
 use crate::merge;
 use crate::output::OutputFile;
@@ -90,6 +89,8 @@ struct Tally {
     /// Lines of raw logs, when any were read.
     summary: Option<Summary>,
     key: Vec<u8>,
+    /// What parsing raw lines keeps from line to line.
+    scratch: record::Scratch,
 }
 
 impl Tally {
@@ -101,6 +102,7 @@ impl Tally {
             records: 0,
             summary: None,
             key: Vec::new(),
+            scratch: record::Scratch::default(),
         }
     }
 
@@ -392,8 +394,7 @@ impl Reader<'_> {
         tally: &mut Tally,
     ) -> Result<()> {
         let (line, cut) = input::cut_line(line, cut, self.read.max_line);
-        let mut entry = journal::Entry::default();
-        let mut record = Record::parse_as(format, line, year, &mut entry);
+        let mut record = Record::parse_as(format, line, year, &mut tally.scratch);
         record.cut = cut;
         let summary = tally.summary.get_or_insert_with(Summary::default);
         summary.add_line(name, number, record.understood, format);
@@ -402,8 +403,10 @@ impl Reader<'_> {
         }
         tally.fields.begin_record();
         for (i, key) in keys.iter().enumerate() {
-            if let Some(key) = *key {
-                tally.fields.fill(i, |out| record.value(key, file, number, year, out));
+            match *key {
+                Some(key) => tally.fields.fill(i, |out| record.value(key, file, number, year, out)),
+                // A field of no fixed name: a pattern's group.
+                None => tally.fields.fill(i, |out| record.other(self.names[i].as_bytes(), out)),
             }
         }
         tally.count(self.specs, self.repeat)

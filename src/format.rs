@@ -4,6 +4,7 @@
 use crate::access::{self, DurationUnit};
 use crate::error::{Error, Result};
 use crate::journal;
+use crate::pattern::Pattern;
 use crate::record::LineFormat;
 
 /// What the inputs are (`--format`).
@@ -16,6 +17,8 @@ pub enum Format {
     Syslog,
     Access,
     JsonLines,
+    /// `--pattern`: every input is read with it.
+    Pattern(&'static Pattern),
 }
 
 impl Format {
@@ -38,6 +41,7 @@ impl Format {
             Format::Syslog => Some(Kind::Raw(LineFormat::Syslog)),
             Format::Access => Some(Kind::Raw(LineFormat::Access(unit))),
             Format::JsonLines => Some(Kind::JsonLines),
+            Format::Pattern(p) => Some(Kind::Raw(LineFormat::Pattern(p))),
         }
     }
 }

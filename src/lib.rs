@@ -19,6 +19,7 @@ pub mod json;
 pub mod merge;
 pub mod output;
 pub mod parse;
+pub mod pattern;
 pub mod progress;
 pub mod publish;
 pub mod record;

@@ -65,6 +65,7 @@ pub struct Summary {
     /// understood lacked.
     pub syslog: bool,
     pub access: bool,
+    pub pattern: bool,
 }
 
 impl Summary {
@@ -76,6 +77,7 @@ impl Summary {
         self.told_access.extend(other.told_access.iter().cloned());
         self.syslog |= other.syslog;
         self.access |= other.access;
+        self.pattern |= other.pattern;
         for (mine, theirs) in [
             (&mut self.no_header, &other.no_header),
             (&mut self.no_level, &other.no_level),
@@ -111,6 +113,7 @@ impl Summary {
         match format {
             LineFormat::Syslog => self.syslog = true,
             LineFormat::Access(_) => self.access = true,
+            LineFormat::Pattern(_) => self.pattern = true,
         }
         match understood {
             Understanding::Full => {}
@@ -147,12 +150,18 @@ impl Summary {
 
 impl Summary {
     /// What a line kept as `raw` lacked, for the inputs read.
-    fn no_header_words(&self) -> &'static str {
-        match (self.syslog, self.access) {
-            (_, false) => "without a syslog header (kept as \"raw\")",
-            (false, true) => "not in an access log format (kept as \"raw\")",
-            (true, true) => "without a syslog header or not in an access log format (kept as \"raw\")",
+    fn no_header_words(&self) -> String {
+        let mut lacks: Vec<&str> = Vec::new();
+        if self.syslog || !(self.access || self.pattern) {
+            lacks.push("without a syslog header");
         }
+        if self.access {
+            lacks.push("not in an access log format");
+        }
+        if self.pattern {
+            lacks.push("not matching --pattern");
+        }
+        format!("{} (kept as \"raw\")", lacks.join(" or "))
     }
 
     /// A line per input told to be an access log, for standard error.
@@ -173,7 +182,7 @@ impl fmt::Display for Summary {
         let lines = |n: u64| if n == 1 { "line" } else { "lines" };
         write!(f, "{n} of {} {} not fully understood", self.lines, lines(self.lines))?;
         let kinds = [
-            (&self.no_header, "", self.no_header_words()),
+            (&self.no_header, "", &self.no_header_words()[..]),
             (&self.no_level, "ticky ", "without INFO or ERROR"),
             (&self.no_user, "ticky ", "without a final (user)"),
         ];
@@ -242,6 +251,7 @@ fn parse_stream(
     // Before each read of the input (every 256 KiB of a file, or whenever a pipe runs dry) the
     // records so far go out, so `tail -F log | ticky-parse` shows each line as it comes.
     let max_line = lines.max_line();
+    let mut scratch = record::Scratch::default();
     while let Some(line) = lines.next_line_info_or_wait(|| {
         output::write_and_flush(buf, out)?;
         buf.clear();
@@ -262,7 +272,7 @@ fn parse_stream(
                 *told.format.insert(format)
             }
         };
-        let understood = record::write_record(buf, file, line.number, line.text, format, year, line.cut);
+        let understood = record::write_record(buf, file, line.number, line.text, format, year, line.cut, &mut scratch);
         buf.push(b'\n');
         summary.add_line(name, line.number, understood, format);
         if line.cut.is_some() {

@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use crate::access::{self, Access, DurationUnit};
 use crate::auth::{self, Login};
 use crate::journal;
+use crate::pattern::{self, Pattern};
 use crate::scan::{self, special_bytes, word_at};
 use crate::syslog::{self, Header, Payload, PayloadProblem, Timestamp};
 use crate::time::{self, BsdTime, YearGuess};
@@ -56,6 +57,16 @@ pub enum LineFormat {
     Syslog,
     /// Web server access logs (common, combined, vhost_combined), request times in this unit.
     Access(DurationUnit),
+    /// A regex with named groups (`--pattern`), compiled once for the whole run.
+    Pattern(&'static Pattern),
+}
+
+/// What parsing a line may need besides the line, kept from line to line: a journal entry's
+/// decoded fields, a pattern's match positions. A record borrows from it.
+#[derive(Default)]
+pub struct Scratch {
+    pub entry: journal::Entry,
+    locations: Option<regex::bytes::CaptureLocations>,
 }
 
 /// Whether `name` is one of the [`KEYS`]: a field that may be absent from every record of a day (no
@@ -125,6 +136,8 @@ pub struct Record<'a> {
     pub access: Option<(Access<'a>, DurationUnit)>,
     /// The login event of an sshd, sudo or su line.
     pub login: Option<Login<'a>>,
+    /// The pattern a line matched, and where its groups are.
+    pub pattern: Option<(&'a Pattern, &'a regex::bytes::CaptureLocations)>,
 }
 
 /// A key of ticky-parse's records ([`KEYS`]), for looking values up without names.
@@ -165,6 +178,11 @@ pub enum Key {
 }
 
 impl Key {
+    /// The key's name, as [`KEYS`] lists it.
+    pub fn name(self) -> &'static str {
+        KEYS[self as usize]
+    }
+
     pub fn from_name(name: &[u8]) -> Option<Key> {
         Some(match name {
             b"file" => Key::File,
@@ -215,9 +233,21 @@ impl<'a> Record<'a> {
     }
 
     /// Parses a line of an input in `format`.
-    pub fn parse_as(format: LineFormat, line: &'a [u8], year: &Year, entry: &'a mut journal::Entry) -> Record<'a> {
+    pub fn parse_as(format: LineFormat, line: &'a [u8], year: &Year, scratch: &'a mut Scratch) -> Record<'a> {
         match format {
-            LineFormat::Syslog => Record::parse(line, year, entry),
+            LineFormat::Syslog => Record::parse(line, year, &mut scratch.entry),
+            LineFormat::Pattern(p) => {
+                let locations = scratch.locations.get_or_insert_with(|| p.locations());
+                if p.matches(line, locations) {
+                    Record {
+                        pattern: Some((p, locations)),
+                        understood: Understanding::Full,
+                        ..Record::from_header(line, None)
+                    }
+                } else {
+                    Record::from_header(line, None)
+                }
+            }
             LineFormat::Access(unit) => match access::parse(line) {
                 Some(a) => Record {
                     access: Some((a, unit)),
@@ -245,6 +275,7 @@ impl<'a> Record<'a> {
                 cut: None,
                 access: None,
                 login: None,
+                pattern: None,
             };
         };
         let (repeat, message) = match syslog::repeated(header.message) {
@@ -264,7 +295,17 @@ impl<'a> Record<'a> {
             Some(program) if auth::is_login_program(program) => auth::parse(program, message),
             _ => None,
         };
-        Record { line, header: Some(header), payload, repeat, understood, cut: None, access: None, login }
+        Record {
+            line,
+            header: Some(header),
+            payload,
+            repeat,
+            understood,
+            cut: None,
+            access: None,
+            login,
+            pattern: None,
+        }
     }
 
     /// Appends the JSON record (without a newline) to `out`: `file` first when given, then `line`.
@@ -278,6 +319,11 @@ impl<'a> Record<'a> {
         out.extend_from_slice(b"\"line\":");
         write_u64(out, line_number);
         match &self.header {
+            None if self.pattern.is_some() => {
+                let (p, locations) = self.pattern.expect("pattern");
+                let text = if scan::is_clean(self.line) { Text::Clean } else { Text::Escape };
+                write_groups(out, p, locations, self.line, text);
+            }
             None if self.access.is_some() => {
                 let (a, unit) = self.access.as_ref().expect("access");
                 let text = if scan::is_clean(self.line) { Text::Clean } else { Text::Escape };
@@ -327,6 +373,9 @@ impl<'a> Record<'a> {
         let (h, p) = (self.header.as_ref(), self.payload.as_ref());
         if let Some((a, unit)) = &self.access {
             return access_value(a, *unit, key, file, line_number, self.cut, out);
+        }
+        if self.pattern.is_some() && !matches!(key, Key::File | Key::Line | Key::Truncated | Key::Length) {
+            return self.other(key.name().as_bytes(), out);
         }
         match key {
             Key::File => match file {
@@ -431,6 +480,54 @@ impl<'a> Record<'a> {
     }
 }
 
+impl Record<'_> {
+    /// Puts the value of the field `name`, one that is not a [`Key`] (a pattern's group), into
+    /// `out` (cleared first), as [`Record::value`] does. False when the record has no such field.
+    pub fn other(&self, name: &[u8], out: &mut Vec<u8>) -> bool {
+        out.clear();
+        let Some((p, locations)) = self.pattern else { return false };
+        let Some((start, end)) = p.group(name).and_then(|i| locations.get(i)) else { return false };
+        let value = &self.line[start..end];
+        match pattern::iso_time(value).filter(|_| name == b"time") {
+            Some(_) => write_group_time(out, value),
+            None => push_lossy(out, value),
+        }
+        true
+    }
+}
+
+/// The groups of a pattern's match, each a field: a number when it is digits, text otherwise; a
+/// group that took part in no match is absent.
+fn write_groups(out: &mut Vec<u8>, p: &Pattern, locations: &regex::bytes::CaptureLocations, line: &[u8], text: Text) {
+    for (i, name) in p.groups() {
+        let Some((start, end)) = locations.get(*i) else { continue };
+        let value = &line[start..end];
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+        if name == "time" && pattern::iso_time(value).is_some() {
+            out.push(b'"');
+            write_group_time(out, value);
+            out.push(b'"');
+        } else if pattern::is_integer(value) {
+            out.extend_from_slice(value);
+        } else {
+            text.write(out, value);
+        }
+    }
+}
+
+/// `2025-01-31 00:09:39,123` as `2025-01-31T00:09:39.123` (see [`pattern::iso_time`]).
+fn write_group_time(out: &mut Vec<u8>, t: &[u8]) {
+    let Some((space, comma)) = pattern::iso_time(t) else { return out.extend_from_slice(t) };
+    let start = out.len();
+    out.extend_from_slice(t);
+    out[start + space] = b'T';
+    if let Some(comma) = comma {
+        out[start + comma] = b'.';
+    }
+}
+
 /// [`Record::value`] of an access log line.
 fn access_value(
     a: &Access<'_>,
@@ -494,7 +591,8 @@ fn push_lossy(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 /// Appends the JSON record of one line (without a newline) to `out` and says how well the line was
-/// understood.
+/// understood. `scratch` is kept from line to line.
+#[allow(clippy::too_many_arguments)]
 pub fn write_record(
     out: &mut Vec<u8>,
     file: Option<&str>,
@@ -503,9 +601,9 @@ pub fn write_record(
     format: LineFormat,
     year: &mut Year,
     cut: Option<u64>,
+    scratch: &mut Scratch,
 ) -> Understanding {
-    let mut entry = journal::Entry::default();
-    let mut record = Record::parse_as(format, line, year, &mut entry);
+    let mut record = Record::parse_as(format, line, year, scratch);
     record.cut = cut;
     record.write_json(out, file, line_number, year);
     record.understood
@@ -772,7 +870,16 @@ mod tests {
 
     fn record(line: &[u8]) -> (String, Understanding) {
         let mut out = Vec::new();
-        let u = write_record(&mut out, None, 7, line, LineFormat::Syslog, &mut Year::Fixed(2025), None);
+        let u = write_record(
+            &mut out,
+            None,
+            7,
+            line,
+            LineFormat::Syslog,
+            &mut Year::Fixed(2025),
+            None,
+            &mut Scratch::default(),
+        );
         (String::from_utf8(out).unwrap(), u)
     }
 
@@ -819,7 +926,16 @@ mod tests {
             // The last syslog line as if it had been cut.
             let cut = (i == lines.len() - 1).then_some(5_000_000);
             let format = if i == lines.len() { LineFormat::Access(DurationUnit::Seconds) } else { LineFormat::Syslog };
-            write_record(&mut out, Some("a.log"), 1, line, format, &mut Year::Fixed(2025), cut);
+            write_record(
+                &mut out,
+                Some("a.log"),
+                1,
+                line,
+                format,
+                &mut Year::Fixed(2025),
+                cut,
+                &mut Scratch::default(),
+            );
             let v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out).unwrap();
             seen.extend(v.keys().cloned());
         }

@@ -24,9 +24,8 @@ use crate::error::{Error, Result};
 pub use crate::format::Format;
 use crate::format::{tell_kind, Kind};
 use crate::input::{self, LineReader};
-use crate::journal;
 use crate::parse::Summary;
-use crate::record::{Key, LineFormat, Record, Year};
+use crate::record::{Key, LineFormat, Record, Scratch, Year};
 use crate::time;
 
 /// The schema this build writes (`PRAGMA user_version`).
@@ -535,7 +534,7 @@ impl Reader {
         let mut stored = Stored { name: name.clone(), before: source.map_or(0, |s| s.lines), ..Stored::default() };
         // The first line is stored here unless it is part of what was stored before.
         let mut first = source.is_none_or(|s| s.size == 0).then_some(first);
-        let mut entry = journal::Entry::default();
+        let mut scratch = Scratch::default();
         let mut kind = self.format.kind(self.unit);
         let mut chunk = self.new_chunk(position);
         let mut in_batch = 0;
@@ -551,7 +550,7 @@ impl Reader {
                            year: &mut Year,
                            stored: &mut Stored| {
             let (line, cut) = input::cut_line(line, cut, max_line);
-            let mut record = Record::parse_as(format, line, year, &mut entry);
+            let mut record = Record::parse_as(format, line, year, &mut scratch);
             record.cut = cut;
             let summary = stored.summary.get_or_insert_with(Summary::default);
             summary.add_line(&stored.name, number, record.understood, format);
@@ -789,6 +788,15 @@ impl Row {
 
     /// The values of a parsed raw line, as its JSON record would give them.
     fn fill_raw(&mut self, record: &Record<'_>, number: u64, year: &mut Year) {
+        if record.pattern.is_some() {
+            // A pattern's groups have names of their own: the columns of those that are keys,
+            // the others in `extra`, as the record's JSON would give them.
+            let mut json = Vec::new();
+            record.write_json(&mut json, None, number, year);
+            let filled = self.fill_json(&json, number);
+            debug_assert!(filled.is_ok(), "a record ticky wrote is JSON");
+            return;
+        }
         self.seq = number;
         for (i, &(name, ty)) in COLUMNS.iter().enumerate() {
             let text = &mut self.texts[i];

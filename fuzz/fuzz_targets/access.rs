@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use ticky::access::DurationUnit;
-use ticky::record::{write_record, LineFormat, Year};
+use ticky::record::{write_record, LineFormat, Scratch, Year};
 
 fuzz_target!(|line: &[u8]| {
     let unit = match line.first().map(|b| b % 3) {
@@ -14,7 +14,7 @@ fuzz_target!(|line: &[u8]| {
         _ => DurationUnit::Microseconds,
     };
     let mut out = Vec::new();
-    write_record(&mut out, None, 3, line, LineFormat::Access(unit), &mut Year::Fixed(2025), None);
+    write_record(&mut out, None, 3, line, LineFormat::Access(unit), &mut Year::Fixed(2025), None, &mut Scratch::default());
     let value: serde_json::Value = serde_json::from_slice(&out).expect("the record is not valid JSON");
     assert_eq!(value["line"], 3);
     let text = String::from_utf8_lossy(line);

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ticky::record::{write_record, LineFormat, Year};
+use ticky::record::{write_record, LineFormat, Scratch, Year};
 use ticky::time::YearGuess;
 
 fuzz_target!(|line: &[u8]| {
@@ -13,7 +13,7 @@ fuzz_target!(|line: &[u8]| {
     } else {
         Year::Guess(YearGuess::new(1_700_000_000))
     };
-    write_record(&mut out, None, 3, line, LineFormat::Syslog, &mut year, None);
+    write_record(&mut out, None, 3, line, LineFormat::Syslog, &mut year, None, &mut Scratch::default());
     let value: serde_json::Value = serde_json::from_slice(&out).expect("the record is not valid JSON");
     assert_eq!(value["line"], 3);
     let text = String::from_utf8_lossy(line);

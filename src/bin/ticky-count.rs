@@ -33,9 +33,9 @@ Options:
       --merge                   sum CSVs that ticky-count wrote (same header); the key: the first
                                 columns, as many as --by or --keys N says, else all but 'count'
       --keys N                  with --merge: the number of key columns
-      --format NAME             syslog (or journal), combined or common (access logs), jsonl, or
-                                auto (default: records if the first byte is '{', else the log's)
+      --format NAME             syslog, combined or common (access logs), jsonl, or auto (told)
       --duration-unit s|ms|us   unit of access logs' request times (default s; as ticky-parse)
+      --pattern REGEX           read lines with a regex, as ticky-parse --pattern (--patterns FILE)
       --year YYYY               year of RFC 3164 timestamps in raw logs (as ticky-parse --year)
       --threads N               threads for a regular file (default: every core)
       --summary-csv FILE        write the raw logs' summary as ticky-parse --summary-csv does
@@ -60,6 +60,8 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     let mut tables = Vec::new();
     let mut table = TableArgs::default();
     let mut paths = Vec::new();
+    let mut pattern = None;
+    let mut pattern_files = Vec::new();
     while let Some(arg) = args.next()? {
         match arg {
             Short('h') | Long("help") => return cli::print_help(HELP),
@@ -96,6 +98,8 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Long("and") => tables.push(std::mem::take(&mut table).finish()?),
             Long("year") => read.year = Some(cli::year_value(&mut args)?),
             Long("format") => read.format = cli::format_value(&mut args)?,
+            Long("pattern") => pattern = Some(cli::string_value(&mut args, "--pattern")?),
+            Long("patterns") => pattern_files.push(cli::string_value(&mut args, "--patterns")?),
             Long("threads") => read.threads = cli::number_value(&mut args, "--threads", 1, 1024)? as usize,
             Long("lines") => read.lines = true,
             Long("duration-unit") => read.unit = cli::duration_unit_value(&mut args)?,
@@ -107,6 +111,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         }
     }
     tables.push(table.finish()?);
+    read.format = cli::with_pattern(read.format, pattern.as_deref(), &pattern_files)?;
     let paths = input::names_or_stdin(paths);
     cli::hint_if_terminal(NAME, &paths, "records or a log");
     let progress = ticky::progress::Progress::start(NAME, &paths, false);

@@ -29,6 +29,10 @@ Options:
                     the year does not have makes its line raw
       --format NAME syslog (also journal entries), combined or common (web access
                     logs), or auto (the default: an access log if the first line is)
+      --pattern REGEX
+                    read lines with a regex: each named group (?P<name>...) a field;
+                    %{NAME} and %{NAME:field} as grok, from the shipped patterns
+                    (IP, HTTPDATE, COMBINEDAPACHELOG, ...) and --patterns FILE
       --duration-unit s|ms|us
                     unit of an access log's request time at the end of its lines
                     (default s, nginx's $request_time; us for Apache's %D)
@@ -57,6 +61,8 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     let mut strict = false;
     let mut always_summarise = false;
     let mut summary_csv = None;
+    let mut pattern = None;
+    let mut pattern_files = Vec::new();
     let mut paths = Vec::new();
     while let Some(arg) = args.next()? {
         match arg {
@@ -73,14 +79,23 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                     Format::JsonLines => {
                         return Err(Error::usage("--format jsonl: ticky-parse reads logs; its records are JSON Lines"))
                     }
+                    Format::Pattern(p) => Some(LineFormat::Pattern(p)),
                 }
             }
             Long("duration-unit") => opts.unit = cli::duration_unit_value(&mut args)?,
+            Long("pattern") => pattern = Some(cli::string_value(&mut args, "--pattern")?),
+            Long("patterns") => pattern_files.push(cli::string_value(&mut args, "--patterns")?),
             Long("summary") => always_summarise = true,
             Long("summary-csv") => summary_csv = Some(cli::string_value(&mut args, "--summary-csv")?),
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
         }
+    }
+    if let Some(p) = cli::compile_pattern(pattern.as_deref(), &pattern_files)? {
+        if opts.format.is_some() {
+            return Err(Error::usage("--pattern describes the lines itself: leave out --format"));
+        }
+        opts.format = Some(LineFormat::Pattern(p));
     }
     let mut out = output::stdout();
     let paths = input::names_or_stdin(paths);

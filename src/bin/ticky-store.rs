@@ -25,6 +25,7 @@ Options:
       --format NAME     syslog (or journal), combined or common (access logs), jsonl, or auto
                         (the default: records if the first byte is '{', else the log's)
       --duration-unit s|ms|us  unit of access logs' request times (default s)
+      --pattern REGEX   read lines with a regex, as ticky-parse --pattern (--patterns FILE)
       --year YYYY       year of RFC 3164 timestamps in raw logs (as ticky-parse --year)
       --max-line N      cut raw lines longer than N bytes (default 1M) as ticky-parse does
       --retain DAYS     then delete records older than DAYS days (with --retain, no FILE means
@@ -48,11 +49,15 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     let mut opts = StoreOptions::default();
     let mut quiet = false;
     let mut paths = Vec::new();
+    let mut pattern = None;
+    let mut pattern_files = Vec::new();
     while let Some(arg) = args.next()? {
         match arg {
             Short('h') | Long("help") => return cli::print_help(HELP),
             Short('V') | Long("version") => return cli::print_version(NAME),
             Long("format") => opts.format = cli::format_value(&mut args)?,
+            Long("pattern") => pattern = Some(cli::string_value(&mut args, "--pattern")?),
+            Long("patterns") => pattern_files.push(cli::string_value(&mut args, "--patterns")?),
             Long("duration-unit") => opts.unit = cli::duration_unit_value(&mut args)?,
             Long("year") => opts.year = Some(cli::year_value(&mut args)?),
             Long("max-line") => opts.max_line = cli::max_line_value(&mut args)?,
@@ -64,6 +69,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             _ => return Err(arg.unexpected().into()),
         }
     }
+    opts.format = cli::with_pattern(opts.format, pattern.as_deref(), &pattern_files)?;
     if paths.is_empty() {
         return Err(Error::usage("expected DB, the database to store into (and the FILEs to read)"));
     }

@@ -1,0 +1,145 @@
+//! `--pattern` through the real binaries: a generated access log read by a grok pattern gives the
+//! generator's counts; Python's logging layout; `--patterns` files; what a bad pattern is told; a
+//! pattern that would backtrack for ever in a backtracking engine finishing at once; ticky-store.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use common::{json_lines, Workdir};
+use serde_json::Value;
+
+fn table(csv: &[u8]) -> BTreeMap<String, u64> {
+    String::from_utf8(csv.to_vec())
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (k, n) = l.rsplit_once(',').unwrap();
+            (k.to_string(), n.parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn a_grok_pattern_counts_an_access_log_as_the_generator_wrote_it() {
+    let wd = Workdir::new("pattern-access");
+    let log = wd.stdout(
+        wd.command("ticky-gen").args(["--format", "combined", "-n", "20000", "--seed", "2", "--truth", "t.json"]),
+        "",
+    );
+    // And a scanner's request, which the shipped pattern leaves raw (--format combined reads it).
+    let mut log = log;
+    log.extend_from_slice(
+        b"198.51.100.1 - - [31/Jan/2025:09:00:00 +0000] \"\\x16\\x03\\x01\" 400 157 \"-\" \"-\" 0.001\n",
+    );
+    wd.write("access.log", &log);
+    let truth: Value = serde_json::from_slice(&wd.read("t.json")).unwrap();
+    let want = |key: &str| -> BTreeMap<String, u64> {
+        truth[key].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap())).collect()
+    };
+    for (by, key) in [("status", "statuses"), ("ip", "ips")] {
+        let out =
+            wd.output(wd.command("ticky-count").args(["--pattern", "^%{NGINXACCESS}$", "--by", by, "access.log"]), "");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(table(&out.stdout), want(key), "--by {by}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("1 of 20001 lines not fully understood: 1 line not matching --pattern"), "{err}");
+    }
+    // Through ticky-parse's records: the same table, and digits as numbers, the rest as text.
+    let records = wd.stdout(wd.command("ticky-parse").args(["--pattern", "^%{NGINXACCESS}$", "access.log"]), "");
+    let first = &json_lines(&records)[0];
+    assert!(first["status"].is_u64() && first["request_time"].is_string() && first["ip"].is_string(), "{first}");
+    wd.write("records.jsonl", &records);
+    let piped = wd.stdout(wd.command("ticky-count").args(["--by", "status", "records.jsonl"]), "");
+    assert_eq!(table(&piped), want("statuses"));
+}
+
+#[test]
+fn python_logging_and_a_patterns_file() {
+    let wd = Workdir::new("pattern-python");
+    wd.write(
+        "app.log",
+        "2025-01-31 00:09:39,123 - app.db - ERROR - Connection lost\n\
+         2025-01-31 00:09:40,007 - app.web - INFO - GET /tickets took 42ms\n\
+         Traceback (most recent call last):\n\
+         2025-01-31 00:09:41,500 - app.db - ERROR - Connection lost\n",
+    );
+    let out = wd.output(wd.command("ticky-parse").args(["--pattern", "^%{PYTHONLOG}$", "app.log"]), "");
+    let r = json_lines(&out.stdout);
+    assert_eq!(r[0]["time"], "2025-01-31T00:09:39.123");
+    assert_eq!((&r[0]["logger"], &r[0]["level"]), (&"app.db".into(), &"ERROR".into()));
+    assert_eq!(r[2]["raw"], "Traceback (most recent call last):");
+    let count = wd
+        .stdout(wd.command("ticky-count").args(["--pattern", "^%{PYTHONLOG}$", "--by", "logger,level", "app.log"]), "");
+    assert_eq!(count, b"logger,level,count\napp.db,ERROR,2\napp.web,INFO,1\n");
+    // A file of one's own: names used by the pattern, one of them replacing a shipped one.
+    wd.write("my.patterns", "# request times\nTOOK = took %{INT:ms}ms\nLOGLEVEL = ERROR|INFO\n");
+    let out = wd.stdout(
+        wd.command("ticky-parse").args([
+            "--patterns",
+            "my.patterns",
+            "--pattern",
+            "%{LOGLEVEL:level} - .* %{TOOK}",
+            "app.log",
+        ]),
+        "",
+    );
+    let r = json_lines(&out);
+    assert_eq!((&r[1]["level"], &r[1]["ms"]), (&"INFO".into(), &42.into()));
+    assert!(r[0].get("raw").is_some());
+}
+
+#[test]
+fn bad_patterns_are_usage_errors_that_say_why() {
+    let wd = Workdir::new("pattern-bad");
+    for (args, says) in [
+        (vec!["--pattern", "(unclosed"], "--pattern: regex parse error"),
+        (vec!["--pattern", "\\d+"], "names no group"),
+        (vec!["--pattern", "%{NOPE:x}"], "no pattern named \"NOPE\""),
+        (vec!["--pattern", "(?P<line>x)"], "may not be named \"line\""),
+        (vec!["--patterns", "p.txt"], "give --pattern too"),
+        (vec!["--pattern", "(?P<a>x)", "--format", "combined"], "leave out --format"),
+        (vec!["--pattern", "(?P<a>x)", "--patterns", "missing.txt"], "cannot read missing.txt"),
+    ] {
+        for tool in ["ticky-parse", "ticky-count"] {
+            let mut cmd = wd.command(tool);
+            cmd.args(&args);
+            if tool == "ticky-count" {
+                cmd.args(["--by", "a"]);
+            }
+            let code = if says.starts_with("cannot read") { 1 } else { 2 };
+            let err = wd.fails(&mut cmd, "", code);
+            assert!(err.contains(says), "{tool} {args:?}: {err}");
+        }
+    }
+}
+
+#[test]
+fn a_pattern_that_backtracks_exponentially_elsewhere_finishes_in_linear_time() {
+    let wd = Workdir::new("pattern-redos");
+    // `(a+)+$` against many a's and a final b: a backtracking engine (PCRE, Oniguruma, grok's)
+    // tries 2^n ways; here the run is bounded by the shell's timeout, which would fail the test.
+    let line = format!("{}b\n", "a".repeat(100_000));
+    wd.write("evil.log", line.repeat(20));
+    let out = wd.sh("timeout 60 ticky-count --pattern '^(?P<x>(a+)+)$' --by x evil.log; echo \"status $?\"");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.ends_with("x,count\nstatus 0\n"), "{stdout}");
+}
+
+#[test]
+fn ticky_store_puts_groups_in_their_columns_and_the_rest_in_extra() {
+    let wd = Workdir::new("pattern-store");
+    wd.write("app.log", "client 192.0.2.7 got 503 after 1200 ms\nclient 192.0.2.8 got 200 after 35 ms\n");
+    let pattern = "client %{IP:ip} got %{INT:status} after %{INT:elapsed} ms";
+    let out = wd.output(wd.command("ticky-store").args(["-q", "--pattern", pattern, "app.db", "app.log"]), "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut cmd = Command::new("sqlite3");
+    cmd.current_dir(&wd.dir).args([
+        "app.db",
+        "SELECT ip, status, typeof(status), json_extract(extra, '$.elapsed') FROM records ORDER BY line",
+    ]);
+    let rows = String::from_utf8(wd.stdout(&mut cmd, "")).unwrap();
+    assert_eq!(rows, "192.0.2.7|503|integer|1200\n192.0.2.8|200|integer|35\n");
+}
