@@ -138,7 +138,9 @@ fn shown_size(n: usize) -> String {
 pub fn format_value(parser: &mut lexopt::Parser) -> Result<crate::format::Format> {
     let value = string_value(parser, "--format")?;
     crate::format::Format::from_name(&value).ok_or_else(|| {
-        Error::usage(format!("--format: expected auto, syslog, journal, combined, common or jsonl, not {value:?}"))
+        Error::usage(format!(
+            "--format: expected auto, syslog, journal, combined, common, python or jsonl, not {value:?}"
+        ))
     })
 }
 

@@ -314,8 +314,8 @@ impl Reader<'_> {
                 None => sniff(path, &name, self.read.unit)?,
             };
             if let Some(kind) = kind {
-                if kind.is_access() && self.read.format == Format::Auto {
-                    tally.summary.get_or_insert_with(Summary::default).told_access.push(name.clone());
+                if let Some(what) = kind.told().filter(|_| self.read.format == Format::Auto) {
+                    tally.summary.get_or_insert_with(Summary::default).told.push((name.clone(), what));
                 }
                 return self.count_parts(path, &name, size, kind, year, tally);
             }
@@ -351,8 +351,8 @@ impl Reader<'_> {
                 None => {
                     let k = tell_kind(line, name, number, self.read.unit)?;
                     if let Kind::Raw(format) = k {
-                        if k.is_access() {
-                            tally.summary.get_or_insert_with(Summary::default).told_access.push(name.to_string());
+                        if let Some(what) = k.told() {
+                            tally.summary.get_or_insert_with(Summary::default).told.push((name.to_string(), what));
                         }
                         for (n, l) in std::mem::take(&mut blank) {
                             self.count_raw(&l, n, None, format, file, name, &keys, &mut year, tally)?;

@@ -19,6 +19,8 @@ pub enum Format {
     JsonLines,
     /// `--pattern`: every input is read with it.
     Pattern(&'static Pattern),
+    /// Python's logging, in the layouts it writes most.
+    Python,
 }
 
 impl Format {
@@ -30,6 +32,7 @@ impl Format {
             // One parser reads them all: a common line is a combined one without its last fields.
             "combined" | "common" | "vhost_combined" | "access" => Some(Format::Access),
             "jsonl" | "json-lines" => Some(Format::JsonLines),
+            "python" => Some(Format::Python),
             _ => None,
         }
     }
@@ -42,6 +45,7 @@ impl Format {
             Format::Access => Some(Kind::Raw(LineFormat::Access(unit))),
             Format::JsonLines => Some(Kind::JsonLines),
             Format::Pattern(p) => Some(Kind::Raw(LineFormat::Pattern(p))),
+            Format::Python => Some(Kind::Raw(LineFormat::Python)),
         }
     }
 }
@@ -54,10 +58,24 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    /// Whether this is an access log.
-    pub(crate) fn is_access(self) -> bool {
-        matches!(self, Kind::Raw(LineFormat::Access(_)))
+    /// What an input told to be of this kind is, to say so: `None` for what needs no word (syslog,
+    /// records).
+    pub(crate) fn told(self) -> Option<&'static str> {
+        match self {
+            Kind::Raw(LineFormat::Access(_)) => Some("an access log (common or combined)"),
+            Kind::Raw(LineFormat::Python) => Some("Python logging"),
+            _ => None,
+        }
     }
+}
+
+/// The format a first line tells, other than syslog: an access log, Python's logging.
+pub(crate) fn tell_line(line: &[u8], unit: DurationUnit) -> Option<LineFormat> {
+    if access::parse(line).is_some() {
+        return Some(LineFormat::Access(unit));
+    }
+    let python = crate::pattern::python();
+    python.iter().any(|p| p.matches(line, &mut p.locations())).then_some(LineFormat::Python)
 }
 
 /// The kind of an input, told by its first non-blank line (`number`): JSON Lines when it starts
@@ -71,8 +89,8 @@ pub(crate) fn tell_kind(line: &[u8], name: &str, number: u64, unit: DurationUnit
     if start.first() == Some(&b'{') {
         return Ok(Kind::JsonLines);
     }
-    if access::parse(line).is_some() {
-        return Ok(Kind::Raw(LineFormat::Access(unit)));
+    if let Some(format) = tell_line(line, unit) {
+        return Ok(Kind::Raw(format));
     }
     let trimmed = line.trim_ascii_end();
     if trimmed.len() >= 6 && trimmed[trimmed.len() - 6..].eq_ignore_ascii_case(b",count") {

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::io::{Read, Write};
 
-use crate::access::{self, DurationUnit};
+use crate::access::DurationUnit;
 use crate::error::{Error, Result};
 use crate::input::{self, LineReader};
 use crate::output;
@@ -59,13 +59,14 @@ pub struct Summary {
     pub max_line: usize,
     /// Whether more than one input was read: locations then name the file.
     pub several_files: bool,
-    /// The inputs told to be access logs by their first line (no `--format`), to say so.
-    pub told_access: Vec<String>,
+    /// The inputs whose format their first line told (no `--format`), and what it is, to say so.
+    pub told: Vec<(String, &'static str)>,
     /// Whether any input was read as syslog, and any as an access log: what a line that was not
     /// understood lacked.
     pub syslog: bool,
     pub access: bool,
     pub pattern: bool,
+    pub python: bool,
 }
 
 impl Summary {
@@ -74,10 +75,11 @@ impl Summary {
     pub fn absorb(&mut self, other: &Summary, file: &str, line_offset: u64) {
         self.lines += other.lines;
         self.ticky_events += other.ticky_events;
-        self.told_access.extend(other.told_access.iter().cloned());
+        self.told.extend(other.told.iter().cloned());
         self.syslog |= other.syslog;
         self.access |= other.access;
         self.pattern |= other.pattern;
+        self.python |= other.python;
         for (mine, theirs) in [
             (&mut self.no_header, &other.no_header),
             (&mut self.no_level, &other.no_level),
@@ -114,6 +116,7 @@ impl Summary {
             LineFormat::Syslog => self.syslog = true,
             LineFormat::Access(_) => self.access = true,
             LineFormat::Pattern(_) => self.pattern = true,
+            LineFormat::Python => self.python = true,
         }
         match understood {
             Understanding::Full => {}
@@ -152,7 +155,7 @@ impl Summary {
     /// What a line kept as `raw` lacked, for the inputs read.
     fn no_header_words(&self) -> String {
         let mut lacks: Vec<&str> = Vec::new();
-        if self.syslog || !(self.access || self.pattern) {
+        if self.syslog || !(self.access || self.pattern || self.python) {
             lacks.push("without a syslog header");
         }
         if self.access {
@@ -161,14 +164,17 @@ impl Summary {
         if self.pattern {
             lacks.push("not matching --pattern");
         }
+        if self.python {
+            lacks.push("not in a layout of Python's logging");
+        }
         format!("{} (kept as \"raw\")", lacks.join(" or "))
     }
 
-    /// A line per input told to be an access log, for standard error.
+    /// A line per input whose format its first line told, for standard error.
     pub fn told(&self) -> impl Iterator<Item = String> + '_ {
-        self.told_access.iter().map(|name| {
+        self.told.iter().map(|(name, what)| {
             format!(
-                "{}: read as an access log (common or combined, as its first line is); --format names the format",
+                "{}: read as {what}, as its first line is; --format names the format",
                 crate::error::shown(name.as_bytes(), crate::error::SHOWN)
             )
         })
@@ -262,10 +268,11 @@ fn parse_stream(
             Some(format) => format,
             None if line.text.iter().all(u8::is_ascii_whitespace) => LineFormat::Syslog,
             None => {
-                let format = match access::parse(line.text) {
-                    Some(_) => {
-                        summary.told_access.push(name.to_string());
-                        LineFormat::Access(told.unit)
+                let format = match crate::format::tell_line(line.text, told.unit) {
+                    Some(format) => {
+                        let what = crate::format::Kind::Raw(format).told().unwrap_or("another format");
+                        summary.told.push((name.to_string(), what));
+                        format
                     }
                     None => LineFormat::Syslog,
                 };

@@ -5,6 +5,7 @@
 //! pattern can backtrack catastrophically on a hostile line, grok's most reported problem.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use regex::bytes::{CaptureLocations, Regex, RegexBuilder};
 
@@ -116,7 +117,13 @@ impl Pattern {
     /// and no group may take a key that every record has (`line`, `raw`, …).
     pub fn new(pattern: &str, library: &Library) -> Result<Pattern, String> {
         let expanded = library.expand(pattern)?;
-        let regex = RegexBuilder::new(&expanded).size_limit(64 << 20).build().map_err(|e| format!("--pattern: {e}"))?;
+        // Bytes, not Unicode: `.` and `\S` take any byte, so invalid UTF-8 in a field does not
+        // make a line miss (`(?u:…)` turns Unicode classes back on where wanted).
+        let regex = RegexBuilder::new(&expanded)
+            .unicode(false)
+            .size_limit(64 << 20)
+            .build()
+            .map_err(|e| format!("--pattern: {e}"))?;
         let groups: Vec<(usize, String)> =
             regex.capture_names().enumerate().filter_map(|(i, n)| n.map(|n| (i, n.to_string()))).collect();
         if groups.is_empty() {
@@ -150,6 +157,27 @@ impl Pattern {
     pub fn group(&self, name: &[u8]) -> Option<usize> {
         self.groups.iter().find(|(_, n)| n.as_bytes() == name).map(|&(i, _)| i)
     }
+}
+
+/// The layouts Python's logging writes most, tried in this order (`--format python`).
+const PYTHON_LAYOUTS: [&str; 4] = [
+    // Django's verbose: '{levelname} {asctime} {module} {process:d} {thread:d} {message}'.
+    r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL) (?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:,\d+)?) (?P<module>\S+) (?P<pid>\d+) (?P<thread>\d+) (?P<message>.*)$",
+    // The common basicConfig: '%(asctime)s - %(name)s - %(levelname)s - %(message)s'.
+    r"^(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:,\d+)?) - (?P<logger>\S+) - (?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL) - (?P<message>.*)$",
+    // logging's default: '%(levelname)s:%(name)s:%(message)s'.
+    r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?P<logger>[^:\s]+):(?P<message>.*)$",
+    // '{levelname} {message}'.
+    r"^(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL) (?P<message>.*)$",
+];
+
+/// The patterns of [`PYTHON_LAYOUTS`], compiled once.
+pub fn python() -> &'static [Pattern] {
+    static PYTHON: OnceLock<Vec<Pattern>> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let library = Library::default();
+        PYTHON_LAYOUTS.iter().map(|p| Pattern::new(p, &library).expect("the Python layouts compile")).collect()
+    })
 }
 
 /// Whether a group's text is written as a JSON integer: digits, without a leading zero that

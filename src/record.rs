@@ -59,6 +59,8 @@ pub enum LineFormat {
     Access(DurationUnit),
     /// A regex with named groups (`--pattern`), compiled once for the whole run.
     Pattern(&'static Pattern),
+    /// The layouts of Python's logging ([`pattern::python`]), the first that matches.
+    Python,
 }
 
 /// What parsing a line may need besides the line, kept from line to line: a journal entry's
@@ -66,7 +68,20 @@ pub enum LineFormat {
 #[derive(Default)]
 pub struct Scratch {
     pub entry: journal::Entry,
-    locations: Option<regex::bytes::CaptureLocations>,
+    /// Match positions, one for each pattern of `patterns` (by address).
+    locations: Vec<regex::bytes::CaptureLocations>,
+    patterns: usize,
+}
+
+impl Scratch {
+    /// Room for the matches of `patterns`.
+    fn locations(&mut self, patterns: &[Pattern]) -> &mut [regex::bytes::CaptureLocations] {
+        if self.patterns != patterns.as_ptr() as usize || self.locations.len() != patterns.len() {
+            self.locations = patterns.iter().map(Pattern::locations).collect();
+            self.patterns = patterns.as_ptr() as usize;
+        }
+        &mut self.locations
+    }
 }
 
 /// Whether `name` is one of the [`KEYS`]: a field that may be absent from every record of a day (no
@@ -236,18 +251,8 @@ impl<'a> Record<'a> {
     pub fn parse_as(format: LineFormat, line: &'a [u8], year: &Year, scratch: &'a mut Scratch) -> Record<'a> {
         match format {
             LineFormat::Syslog => Record::parse(line, year, &mut scratch.entry),
-            LineFormat::Pattern(p) => {
-                let locations = scratch.locations.get_or_insert_with(|| p.locations());
-                if p.matches(line, locations) {
-                    Record {
-                        pattern: Some((p, locations)),
-                        understood: Understanding::Full,
-                        ..Record::from_header(line, None)
-                    }
-                } else {
-                    Record::from_header(line, None)
-                }
-            }
+            LineFormat::Pattern(p) => Record::parse_patterns(std::slice::from_ref(p), line, scratch),
+            LineFormat::Python => Record::parse_patterns(pattern::python(), line, scratch),
             LineFormat::Access(unit) => match access::parse(line) {
                 Some(a) => Record {
                     access: Some((a, unit)),
@@ -256,6 +261,20 @@ impl<'a> Record<'a> {
                 },
                 None => Record::from_header(line, None),
             },
+        }
+    }
+
+    /// Parses a line with the first of `patterns` that matches it.
+    fn parse_patterns(patterns: &'a [Pattern], line: &'a [u8], scratch: &'a mut Scratch) -> Record<'a> {
+        let locations = scratch.locations(patterns);
+        let matched = patterns.iter().zip(locations.iter_mut()).position(|(p, l)| p.matches(line, l));
+        match matched {
+            Some(i) => Record {
+                pattern: Some((&patterns[i], &locations[i])),
+                understood: Understanding::Full,
+                ..Record::from_header(line, None)
+            },
+            None => Record::from_header(line, None),
         }
     }
 
@@ -344,6 +363,10 @@ impl<'a> Record<'a> {
                 }
                 if let Some(login) = &self.login {
                     write_login(out, login, text);
+                }
+                if let Some(d) = message_duration(header.message) {
+                    out.extend_from_slice(b",\"duration_ms\":");
+                    access::write_duration_ms(out, d, DurationUnit::Milliseconds);
                 }
                 if let Some(payload) = &self.payload {
                     write_payload(out, payload, text);
@@ -466,6 +489,10 @@ impl<'a> Record<'a> {
                 Some(port) => write_u64(out, port),
                 None => return false,
             },
+            Key::DurationMs => match h.and_then(|h| message_duration(h.message)) {
+                Some(d) => access::write_duration_ms(out, d, DurationUnit::Milliseconds),
+                None => return false,
+            },
             Key::Path
             | Key::Query
             | Key::Protocol
@@ -473,11 +500,42 @@ impl<'a> Record<'a> {
             | Key::Bytes
             | Key::Referer
             | Key::Agent
-            | Key::DurationMs
             | Key::Vhost => return false,
         }
         true
     }
+}
+
+/// A request time that an application wrote into its message, in milliseconds: the number of
+/// `response_time:120ms`, `response_time=120 ms` or `took 120ms` (digits, a point and digits
+/// allowed; the last such mention counts).
+pub fn message_duration(message: &[u8]) -> Option<&[u8]> {
+    // Built once: building a searcher per message cost more than the search.
+    static MS: std::sync::LazyLock<bstr::Finder<'static>> = std::sync::LazyLock::new(|| bstr::Finder::new(b"ms"));
+    let mut found = None;
+    let mut from = 0;
+    while let Some(at) = MS.find(&message[from..]).map(|i| from + i) {
+        from = at + 2;
+        if message.get(at + 2).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+            continue;
+        }
+        let before = message[..at].strip_suffix(b" ").unwrap_or(&message[..at]);
+        let digits = before.iter().rev().take_while(|c| c.is_ascii_digit() || **c == b'.').count();
+        let number = &before[before.len() - digits..];
+        let valid = !number.is_empty()
+            && number[0].is_ascii_digit()
+            && number[number.len() - 1].is_ascii_digit()
+            && number.iter().filter(|&&c| c == b'.').count() <= 1;
+        if !valid || number.len() > 30 {
+            continue;
+        }
+        let lead = &before[..before.len() - digits];
+        let says = |l: &[u8]| l.ends_with(b"response_time:") || l.ends_with(b"response_time=") || l.ends_with(b"took ");
+        if says(lead) || lead.strip_suffix(b" ").is_some_and(says) {
+            found = Some(number);
+        }
+    }
+    found
 }
 
 impl Record<'_> {
@@ -486,7 +544,17 @@ impl Record<'_> {
     pub fn other(&self, name: &[u8], out: &mut Vec<u8>) -> bool {
         out.clear();
         let Some((p, locations)) = self.pattern else { return false };
-        let Some((start, end)) = p.group(name).and_then(|i| locations.get(i)) else { return false };
+        let Some((start, end)) = p.group(name).and_then(|i| locations.get(i)) else {
+            // A request time in the message, unless a group says it.
+            let message = p.group(b"message").and_then(|i| locations.get(i)).map(|(s, e)| &self.line[s..e]);
+            return match message.and_then(message_duration).filter(|_| name == b"duration_ms") {
+                Some(d) => {
+                    access::write_duration_ms(out, d, DurationUnit::Milliseconds);
+                    true
+                }
+                None => false,
+            };
+        };
         let value = &self.line[start..end];
         match pattern::iso_time(value).filter(|_| name == b"time") {
             Some(_) => write_group_time(out, value),
@@ -499,6 +567,7 @@ impl Record<'_> {
 /// The groups of a pattern's match, each a field: a number when it is digits, text otherwise; a
 /// group that took part in no match is absent.
 fn write_groups(out: &mut Vec<u8>, p: &Pattern, locations: &regex::bytes::CaptureLocations, line: &[u8], text: Text) {
+    let mut duration = None;
     for (i, name) in p.groups() {
         let Some((start, end)) = locations.get(*i) else { continue };
         let value = &line[start..end];
@@ -514,6 +583,14 @@ fn write_groups(out: &mut Vec<u8>, p: &Pattern, locations: &regex::bytes::Captur
         } else {
             text.write(out, value);
         }
+        if name == "message" {
+            duration = message_duration(value);
+        }
+    }
+    // A request time in the message, unless a group says it.
+    if let Some(d) = duration.filter(|_| p.group(b"duration_ms").is_none()) {
+        out.extend_from_slice(b",\"duration_ms\":");
+        access::write_duration_ms(out, d, DurationUnit::Milliseconds);
     }
 }
 
@@ -944,6 +1021,24 @@ mod tests {
         let mut keys = KEYS.map(str::to_string).to_vec();
         keys.sort();
         assert_eq!(seen, keys);
+    }
+
+    #[test]
+    fn request_times_in_messages() {
+        for (message, ms) in [
+            ("GET /x response_time:120ms", Some("120")),
+            ("done, response_time=87.5 ms.", Some("87.5")),
+            ("export took 1500ms (3 files)", Some("1500")),
+            ("took 2ms then took 30ms", Some("30")),
+            ("took 12msg", None),
+            ("took ms", None),
+            ("latency 5ms", None),
+            ("response_time=.5ms", None),
+        ] {
+            assert_eq!(message_duration(message.as_bytes()), ms.map(str::as_bytes), "{message}");
+        }
+        let (json, _) = record(b"Jan 31 00:09:39 h api[3]: GET /t response_time=0120 ms");
+        assert!(json.ends_with(r#""message":"GET /t response_time=0120 ms","duration_ms":120}"#), "{json}");
     }
 
     #[test]

@@ -591,8 +591,8 @@ impl Reader {
                         }
                     };
                     if let Kind::Raw(format) = k {
-                        if k.is_access() {
-                            stored.summary.get_or_insert_with(Summary::default).told_access.push(name.clone());
+                        if let Some(what) = k.told() {
+                            stored.summary.get_or_insert_with(Summary::default).told.push((name.clone(), what));
                         }
                         for (n, l) in std::mem::take(&mut blank) {
                             // Blank lines come before any row: the chunk has room for a few.

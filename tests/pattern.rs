@@ -143,3 +143,59 @@ fn ticky_store_puts_groups_in_their_columns_and_the_rest_in_extra() {
     let rows = String::from_utf8(wd.stdout(&mut cmd, "")).unwrap();
     assert_eq!(rows, "192.0.2.7|503|integer|1200\n192.0.2.8|200|integer|35\n");
 }
+
+#[test]
+fn python_logging_is_told_from_its_first_line_in_each_of_its_layouts() {
+    let wd = Workdir::new("pattern-python-format");
+    // Django's verbose layout, basicConfig's, logging's default and '{levelname} {message}'; a
+    // traceback line in between stays raw.
+    wd.write(
+        "django.log",
+        "ERROR 2025-01-31 00:09:39,123 views 1234 140234 Internal Server Error: /tickets/\n\
+         Traceback (most recent call last):\n\
+         WARNING 2025-01-31 00:09:40,001 views 1234 140234 Not Found: /favicon.ico response_time=3 ms\n",
+    );
+    wd.write("basic.log", "2025-01-31 00:10:00,500 - app.db - ERROR - Connection lost, took 5003ms\n");
+    wd.write("default.log", "WARNING:root:disk almost full\nERROR:app.db:gone\n");
+    let out = wd.output(wd.command("ticky-parse").args(["django.log", "basic.log", "default.log"]), "");
+    assert!(out.status.success());
+    let r = json_lines(&out.stdout);
+    assert_eq!(r[0]["time"], "2025-01-31T00:09:39.123");
+    assert_eq!((&r[0]["module"], &r[0]["pid"], &r[0]["thread"]), (&"views".into(), &1234.into(), &140234.into()));
+    assert_eq!(r[1]["raw"], "Traceback (most recent call last):");
+    assert_eq!(r[2]["duration_ms"], 3);
+    assert_eq!((&r[3]["logger"], &r[3]["duration_ms"]), (&"app.db".into(), &5003.into()));
+    assert_eq!(
+        (&r[4]["level"], &r[4]["logger"], &r[4]["message"]),
+        (&"WARNING".into(), &"root".into(), &"disk almost full".into())
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    for file in ["django.log", "basic.log", "default.log"] {
+        assert!(err.contains(&format!("{file}: read as Python logging")), "{err}");
+    }
+    assert!(err.contains("1 line not in a layout of Python's logging"), "{err}");
+    // Counted directly, by level across the three files.
+    let counted =
+        wd.stdout(wd.command("ticky-count").args(["--by", "level", "django.log", "basic.log", "default.log"]), "");
+    assert_eq!(counted, b"level,count\nERROR,3\nWARNING,2\n");
+    let durations =
+        wd.stdout(wd.command("ticky-count").args(["--by", "duration_ms", "--format", "python", "django.log"]), "");
+    assert_eq!(durations, b"duration_ms,count\n3,1\n");
+}
+
+#[test]
+fn request_times_in_syslog_messages_are_duration_ms() {
+    let wd = Workdir::new("pattern-syslog-durations");
+    wd.write(
+        "app.log",
+        "Jan 31 00:09:39 h api[7]: GET /tickets response_time:120ms\n\
+         Jan 31 00:09:40 h api[7]: GET /tickets response_time=80.5 ms\n\
+         Jan 31 00:09:41 h worker[8]: export took 1500ms\n\
+         Jan 31 00:09:42 h worker[8]: sent 12 msgs\n",
+    );
+    let r = json_lines(&wd.stdout(wd.command("ticky-parse").arg("app.log"), ""));
+    let durations: Vec<Option<f64>> = r.iter().map(|r| r.get("duration_ms").and_then(Value::as_f64)).collect();
+    assert_eq!(durations, [Some(120.0), Some(80.5), Some(1500.0), None]);
+    let counted = wd.stdout(wd.command("ticky-count").args(["--by", "program,duration_ms", "app.log"]), "");
+    assert_eq!(counted, b"program,duration_ms,count\napi,120,1\napi,80.5,1\nworker,1500,1\n");
+}

@@ -28,7 +28,7 @@ Options:
                     modification time, or now for standard input); a Feb 29 that
                     the year does not have makes its line raw
       --format NAME syslog (also journal entries), combined or common (web access
-                    logs), or auto (the default: an access log if the first line is)
+                    logs), python, or auto (the default: told from the first line)
       --pattern REGEX
                     read lines with a regex: each named group (?P<name>...) a field;
                     %{NAME} and %{NAME:field} as grok, from the shipped patterns
@@ -80,6 +80,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                         return Err(Error::usage("--format jsonl: ticky-parse reads logs; its records are JSON Lines"))
                     }
                     Format::Pattern(p) => Some(LineFormat::Pattern(p)),
+                    Format::Python => Some(LineFormat::Python),
                 }
             }
             Long("duration-unit") => opts.unit = cli::duration_unit_value(&mut args)?,
