@@ -139,7 +139,7 @@ pub fn format_value(parser: &mut lexopt::Parser) -> Result<crate::format::Format
     let value = string_value(parser, "--format")?;
     crate::format::Format::from_name(&value).ok_or_else(|| {
         Error::usage(format!(
-            "--format: expected auto, syslog, journal, combined, common, python or jsonl, not {value:?}"
+            "--format: expected auto, syslog, journal, combined, common, python, json or jsonl, not {value:?}"
         ))
     })
 }

@@ -21,6 +21,8 @@ pub enum Format {
     Pattern(&'static Pattern),
     /// Python's logging, in the layouts it writes most.
     Python,
+    /// Applications' own JSON logs, keys mapped to the record's names.
+    Json,
 }
 
 impl Format {
@@ -33,6 +35,7 @@ impl Format {
             "combined" | "common" | "vhost_combined" | "access" => Some(Format::Access),
             "jsonl" | "json-lines" => Some(Format::JsonLines),
             "python" => Some(Format::Python),
+            "json" => Some(Format::Json),
             _ => None,
         }
     }
@@ -46,6 +49,7 @@ impl Format {
             Format::JsonLines => Some(Kind::JsonLines),
             Format::Pattern(p) => Some(Kind::Raw(LineFormat::Pattern(p))),
             Format::Python => Some(Kind::Raw(LineFormat::Python)),
+            Format::Json => Some(Kind::Raw(LineFormat::Json)),
         }
     }
 }
@@ -64,6 +68,7 @@ impl Kind {
         match self {
             Kind::Raw(LineFormat::Access(_)) => Some("an access log (common or combined)"),
             Kind::Raw(LineFormat::Python) => Some("Python logging"),
+            Kind::Raw(LineFormat::Json) => Some("a JSON log"),
             _ => None,
         }
     }

@@ -16,6 +16,7 @@ pub mod html;
 pub mod input;
 pub mod journal;
 pub mod json;
+pub mod jsonlog;
 pub mod merge;
 pub mod output;
 pub mod parse;

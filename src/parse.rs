@@ -67,6 +67,7 @@ pub struct Summary {
     pub access: bool,
     pub pattern: bool,
     pub python: bool,
+    pub json: bool,
 }
 
 impl Summary {
@@ -80,6 +81,7 @@ impl Summary {
         self.access |= other.access;
         self.pattern |= other.pattern;
         self.python |= other.python;
+        self.json |= other.json;
         for (mine, theirs) in [
             (&mut self.no_header, &other.no_header),
             (&mut self.no_level, &other.no_level),
@@ -117,6 +119,7 @@ impl Summary {
             LineFormat::Access(_) => self.access = true,
             LineFormat::Pattern(_) => self.pattern = true,
             LineFormat::Python => self.python = true,
+            LineFormat::Json => self.json = true,
         }
         match understood {
             Understanding::Full => {}
@@ -155,7 +158,7 @@ impl Summary {
     /// What a line kept as `raw` lacked, for the inputs read.
     fn no_header_words(&self) -> String {
         let mut lacks: Vec<&str> = Vec::new();
-        if self.syslog || !(self.access || self.pattern || self.python) {
+        if self.syslog || !(self.access || self.pattern || self.python || self.json) {
             lacks.push("without a syslog header");
         }
         if self.access {
@@ -166,6 +169,9 @@ impl Summary {
         }
         if self.python {
             lacks.push("not in a layout of Python's logging");
+        }
+        if self.json {
+            lacks.push("not a JSON object");
         }
         format!("{} (kept as \"raw\")", lacks.join(" or "))
     }
@@ -268,7 +274,13 @@ fn parse_stream(
             Some(format) => format,
             None if line.text.iter().all(u8::is_ascii_whitespace) => LineFormat::Syslog,
             None => {
-                let format = match crate::format::tell_line(line.text, told.unit) {
+                // A JSON object that is no journal entry: an application's JSON log.
+                let json = line.text.trim_ascii_start().starts_with(b"{")
+                    && !crate::journal::looks_like_entry(line.text.trim_ascii_start())
+                    && crate::jsonlog::JsonLog::default().parse(line.text);
+                let told_format =
+                    if json { Some(LineFormat::Json) } else { crate::format::tell_line(line.text, told.unit) };
+                let format = match told_format {
                     Some(format) => {
                         let what = crate::format::Kind::Raw(format).told().unwrap_or("another format");
                         summary.told.push((name.to_string(), what));

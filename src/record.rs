@@ -61,6 +61,8 @@ pub enum LineFormat {
     Pattern(&'static Pattern),
     /// The layouts of Python's logging ([`pattern::python`]), the first that matches.
     Python,
+    /// Applications' JSON logs ([`crate::jsonlog`]).
+    Json,
 }
 
 /// What parsing a line may need besides the line, kept from line to line: a journal entry's
@@ -71,6 +73,8 @@ pub struct Scratch {
     /// Match positions, one for each pattern of `patterns` (by address).
     locations: Vec<regex::bytes::CaptureLocations>,
     patterns: usize,
+    /// The fields of a JSON log line.
+    json: crate::jsonlog::JsonLog,
 }
 
 impl Scratch {
@@ -153,6 +157,8 @@ pub struct Record<'a> {
     pub login: Option<Login<'a>>,
     /// The pattern a line matched, and where its groups are.
     pub pattern: Option<(&'a Pattern, &'a regex::bytes::CaptureLocations)>,
+    /// The fields of a JSON log line.
+    pub json: Option<&'a crate::jsonlog::JsonLog>,
 }
 
 /// A key of ticky-parse's records ([`KEYS`]), for looking values up without names.
@@ -253,6 +259,14 @@ impl<'a> Record<'a> {
             LineFormat::Syslog => Record::parse(line, year, &mut scratch.entry),
             LineFormat::Pattern(p) => Record::parse_patterns(std::slice::from_ref(p), line, scratch),
             LineFormat::Python => Record::parse_patterns(pattern::python(), line, scratch),
+            LineFormat::Json => match scratch.json.parse(line) {
+                true => Record {
+                    json: Some(&scratch.json),
+                    understood: Understanding::Full,
+                    ..Record::from_header(line, None)
+                },
+                false => Record::from_header(line, None),
+            },
             LineFormat::Access(unit) => match access::parse(line) {
                 Some(a) => Record {
                     access: Some((a, unit)),
@@ -295,6 +309,7 @@ impl<'a> Record<'a> {
                 access: None,
                 login: None,
                 pattern: None,
+                json: None,
             };
         };
         let (repeat, message) = match syslog::repeated(header.message) {
@@ -324,6 +339,7 @@ impl<'a> Record<'a> {
             access: None,
             login,
             pattern: None,
+            json: None,
         }
     }
 
@@ -338,6 +354,7 @@ impl<'a> Record<'a> {
         out.extend_from_slice(b"\"line\":");
         write_u64(out, line_number);
         match &self.header {
+            None if self.json.is_some() => write_json_log(out, self.json.expect("json")),
             None if self.pattern.is_some() => {
                 let (p, locations) = self.pattern.expect("pattern");
                 let text = if scan::is_clean(self.line) { Text::Clean } else { Text::Escape };
@@ -397,7 +414,9 @@ impl<'a> Record<'a> {
         if let Some((a, unit)) = &self.access {
             return access_value(a, *unit, key, file, line_number, self.cut, out);
         }
-        if self.pattern.is_some() && !matches!(key, Key::File | Key::Line | Key::Truncated | Key::Length) {
+        if (self.pattern.is_some() || self.json.is_some())
+            && !matches!(key, Key::File | Key::Line | Key::Truncated | Key::Length)
+        {
             return self.other(key.name().as_bytes(), out);
         }
         match key {
@@ -543,6 +562,9 @@ impl Record<'_> {
     /// `out` (cleared first), as [`Record::value`] does. False when the record has no such field.
     pub fn other(&self, name: &[u8], out: &mut Vec<u8>) -> bool {
         out.clear();
+        if let Some(log) = self.json {
+            return json_log_value(log, name, out);
+        }
         let Some((p, locations)) = self.pattern else { return false };
         let Some((start, end)) = p.group(name).and_then(|i| locations.get(i)) else {
             // A request time in the message, unless a group says it.
@@ -562,6 +584,54 @@ impl Record<'_> {
         }
         true
     }
+}
+
+/// The fields of a JSON log line: strings as strings, numbers and booleans as written, objects
+/// and arrays as their JSON text; a number for `time` as an ISO 8601 time when it is seconds or
+/// milliseconds since 1970; a request time in the message as `duration_ms`.
+fn write_json_log(out: &mut Vec<u8>, log: &crate::jsonlog::JsonLog) {
+    use crate::jsonlog::{epoch_time, Value};
+    for (name, value) in &log.fields {
+        out.push(b',');
+        write_str(out, name.as_bytes());
+        out.push(b':');
+        match value {
+            Value::Scalar(n) if name == "time" && epoch_time(n).is_some() => {
+                write_str(out, epoch_time(n).unwrap_or_default().as_bytes())
+            }
+            Value::Scalar(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Text(s) | Value::Nested(s) => write_str(out, s.as_bytes()),
+        }
+    }
+    if log.get("duration_ms").is_none() {
+        if let Some(Value::Text(message)) = log.get("message") {
+            if let Some(d) = message_duration(message.as_bytes()) {
+                out.extend_from_slice(b",\"duration_ms\":");
+                access::write_duration_ms(out, d, DurationUnit::Milliseconds);
+            }
+        }
+    }
+}
+
+/// [`Record::other`] of a JSON log line.
+fn json_log_value(log: &crate::jsonlog::JsonLog, name: &[u8], out: &mut Vec<u8>) -> bool {
+    use crate::jsonlog::{epoch_time, Value};
+    let Ok(name) = std::str::from_utf8(name) else { return false };
+    match log.get(name) {
+        Some(Value::Scalar(n)) if name == "time" && epoch_time(n).is_some() => {
+            out.extend_from_slice(epoch_time(n).unwrap_or_default().as_bytes())
+        }
+        Some(Value::Scalar(s) | Value::Text(s) | Value::Nested(s)) => out.extend_from_slice(s.as_bytes()),
+        None if name == "duration_ms" => match log.get("message") {
+            Some(Value::Text(m)) => match message_duration(m.as_bytes()) {
+                Some(d) => access::write_duration_ms(out, d, DurationUnit::Milliseconds),
+                None => return false,
+            },
+            _ => return false,
+        },
+        None => return false,
+    }
+    true
 }
 
 /// The groups of a pattern's match, each a field: a number when it is digits, text otherwise; a

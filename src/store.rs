@@ -788,8 +788,8 @@ impl Row {
 
     /// The values of a parsed raw line, as its JSON record would give them.
     fn fill_raw(&mut self, record: &Record<'_>, number: u64, year: &mut Year) {
-        if record.pattern.is_some() {
-            // A pattern's groups have names of their own: the columns of those that are keys,
+        if record.pattern.is_some() || record.json.is_some() {
+            // A pattern's groups and a JSON log's keys have names of their own: the columns of those that are keys,
             // the others in `extra`, as the record's JSON would give them.
             let mut json = Vec::new();
             record.write_json(&mut json, None, number, year);

@@ -199,3 +199,47 @@ fn request_times_in_syslog_messages_are_duration_ms() {
     let counted = wd.stdout(wd.command("ticky-count").args(["--by", "program,duration_ms", "app.log"]), "");
     assert_eq!(counted, b"program,duration_ms,count\napi,120,1\napi,80.5,1\nworker,1500,1\n");
 }
+
+#[test]
+fn json_logs_map_the_usual_names_and_keep_the_rest() {
+    let wd = Workdir::new("pattern-jsonlog");
+    wd.write(
+        "app.log",
+        concat!(
+            r#"{"@timestamp":"2025-01-31T00:09:39.5Z","severity":"ERROR","msg":"payment failed, took 812ms","user":"ann","line":7,"ctx":{"order":5},"retry":true,"gone":null}"#,
+            "\n",
+            r#"{"ts":1700000000123,"level":"INFO","message":"ok \u00e9","logger":"pay"}"#,
+            "\n",
+            "panic: runtime error\n",
+        ),
+    );
+    let out = wd.output(wd.command("ticky-parse").arg("app.log"), "");
+    let r = json_lines(&out.stdout);
+    assert_eq!(
+        r[0],
+        serde_json::json!({"line":1,"time":"2025-01-31T00:09:39.5Z","level":"ERROR","message":"payment failed, took 812ms",
+            "user":"ann","source_line":7,"ctx":"{\"order\":5}","retry":true,"duration_ms":812})
+    );
+    assert_eq!(
+        (&r[1]["time"], &r[1]["message"], &r[1]["logger"]),
+        (&"2023-11-14T22:13:20.123Z".into(), &"ok é".into(), &"pay".into())
+    );
+    assert_eq!(r[2]["raw"], "panic: runtime error");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("app.log: read as a JSON log") && err.contains("1 line not a JSON object"), "{err}");
+    // ticky-count and ticky-store read such a file as records unless told: --format json.
+    let counted = wd.stdout(wd.command("ticky-count").args(["--format", "json", "--by", "level,user", "app.log"]), "");
+    assert_eq!(counted, b"level,user,count\nERROR,ann,1\n");
+    let out = wd.output(wd.command("ticky-store").args(["-q", "--format", "json", "app.db", "app.log"]), "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut cmd = Command::new("sqlite3");
+    cmd.current_dir(&wd.dir).args([
+        "app.db",
+        "SELECT level, time, duration_ms, json_extract(extra, '$.ctx'), coalesce(raw, '') FROM records ORDER BY line",
+    ]);
+    let rows = String::from_utf8(wd.stdout(&mut cmd, "")).unwrap();
+    assert_eq!(
+        rows,
+        "ERROR|2025-01-31T00:09:39.5Z|812.0|{\"order\":5}|\nINFO|2023-11-14T22:13:20.123Z|||\n||||panic: runtime error\n"
+    );
+}

@@ -33,7 +33,7 @@ Options:
       --merge                   sum CSVs that ticky-count wrote (same header); the key: the first
                                 columns, as many as --by or --keys N says, else all but 'count'
       --keys N                  with --merge: the number of key columns
-      --format NAME             syslog, combined or common (access logs), python, jsonl, or auto
+      --format NAME             syslog, combined, common, python, json (app logs), jsonl, or auto
       --duration-unit s|ms|us   unit of access logs' request times (default s; as ticky-parse)
       --pattern REGEX           read lines with a regex, as ticky-parse --pattern (--patterns FILE)
       --year YYYY               year of RFC 3164 timestamps in raw logs (as ticky-parse --year)

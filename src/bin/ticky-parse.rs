@@ -28,7 +28,7 @@ Options:
                     modification time, or now for standard input); a Feb 29 that
                     the year does not have makes its line raw
       --format NAME syslog (also journal entries), combined or common (web access
-                    logs), python, or auto (the default: told from the first line)
+                    logs), python, json, or auto (the default: told from the first line)
       --pattern REGEX
                     read lines with a regex: each named group (?P<name>...) a field;
                     %{NAME} and %{NAME:field} as grok, from the shipped patterns
@@ -81,6 +81,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                     }
                     Format::Pattern(p) => Some(LineFormat::Pattern(p)),
                     Format::Python => Some(LineFormat::Python),
+                    Format::Json => Some(LineFormat::Json),
                 }
             }
             Long("duration-unit") => opts.unit = cli::duration_unit_value(&mut args)?,

@@ -22,8 +22,9 @@ adds nothing twice. Standard input has no such identity: each run adds all of it
 batches, and the next run goes on where it stopped. Query with sqlite3: see ticky-store(1).
 
 Options:
-      --format NAME     syslog (or journal), combined or common (access logs), python, jsonl,
-                        or auto (the default: records if the first byte is '{', else told)
+      --format NAME     syslog (or journal), combined or common (access logs), python, json
+                        (app logs), jsonl (records), or auto (records if the first byte is
+                        '{', else told from the first line)
       --duration-unit s|ms|us  unit of access logs' request times (default s)
       --pattern REGEX   read lines with a regex, as ticky-parse --pattern (--patterns FILE)
       --year YYYY       year of RFC 3164 timestamps in raw logs (as ticky-parse --year)
