@@ -29,6 +29,10 @@ pub enum GenFormat {
     Combined,
     /// sshd's authentication lines, with some of sudo's and su's.
     Sshd,
+    /// Python's logging in its common layouts.
+    Python,
+    /// An application's JSON log.
+    Json,
 }
 
 /// The true counts of a generated log, as the records of `ticky-parse` should show them.
@@ -57,6 +61,9 @@ pub struct Truth {
     pub failures: BTreeMap<String, u64>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub successes: BTreeMap<String, u64>,
+    /// Of an application's log (Python, JSON): lines per level, and request times (ms) per logger.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub levels: BTreeMap<String, u64>,
 }
 
 /// SplitMix64: tiny, fast, and the same sequence on every machine.
@@ -170,6 +177,8 @@ pub fn generate(opts: &GenOptions, out: &mut impl Write) -> io::Result<Truth> {
             access_line(&mut line, &mut rng, &clock, opts.messy, &mut truth);
         } else if opts.format == GenFormat::Sshd {
             sshd_line(&mut line, &mut rng, &clock, opts.messy, &mut truth);
+        } else if opts.format == GenFormat::Python || opts.format == GenFormat::Json {
+            app_line(&mut line, &mut rng, &clock, opts, &mut truth);
         } else if opts.messy {
             messy_line(&mut line, &mut rng, &clock, roll, &mut truth);
         } else if roll < 90 {
@@ -261,6 +270,62 @@ fn access_line(line: &mut Vec<u8>, rng: &mut Rng, clock: &Clock, messy: bool, tr
     if !scanner {
         truth.durations_ms.entry(path.to_string()).or_default().push(ms);
     }
+}
+
+const LEVELS: [&str; 4] = ["DEBUG", "INFO", "WARNING", "ERROR"];
+const LOGGERS: [&str; 4] = ["app.db", "app.web", "app.jobs", "root"];
+
+/// One line of an application's log: Python's logging in its layouts (Django's verbose,
+/// basicConfig's, logging's default), or a JSON object as structured loggers write it; some
+/// messages say how long they took. Messy adds traceback lines (Python) and broken objects (JSON).
+fn app_line(line: &mut Vec<u8>, rng: &mut Rng, clock: &Clock, opts: &GenOptions, truth: &mut Truth) {
+    if opts.messy && rng.below(25) == 0 {
+        truth.not_understood += 1;
+        let text: &[u8] = if opts.format == GenFormat::Python {
+            b"  File \"/srv/app/db.py\", line 42, in connect"
+        } else {
+            b"{\"level\":\"ERROR\",\"msg\":\"cut short"
+        };
+        line.extend_from_slice(text);
+        return;
+    }
+    let level = *rng.pick(&LEVELS);
+    let logger = *rng.pick(&LOGGERS);
+    *truth.levels.entry(level.to_string()).or_default() += 1;
+    let (h, m, s) = clock.hms();
+    let ms = rng.below(1000);
+    let took = rng.below(3) == 0;
+    let message = match (took, opts.messy && rng.below(10) == 0) {
+        (true, _) => format!("query done, took {}ms", rng.below(5000)),
+        (false, true) => "user \"zoë\" <script> said: ok, fine".to_string(),
+        (false, false) => format!("ticket {} updated", 1000 + rng.below(9000)),
+    };
+    if took {
+        let n: u64 = message.rsplit("took ").next().unwrap_or("").trim_end_matches("ms").parse().unwrap_or(0);
+        truth.durations_ms.entry(logger.to_string()).or_default().push(n);
+    }
+    let time = format!("2025-{:02}-{:02} {h:02}:{m:02}:{s:02},{ms:03}", clock.month + 1, clock.day);
+    let _ = if opts.format == GenFormat::Json {
+        let message = serde_json::to_string(&message).unwrap_or_default();
+        write!(
+            line,
+            r#"{{"time":"{}","level":"{level}","logger":"{logger}","msg":{message},"pid":{}}}"#,
+            time.replace(' ', "T").replace(',', "."),
+            100 + rng.below(5)
+        )
+    } else {
+        match rng.below(3) {
+            0 => write!(
+                line,
+                "{level} {time} {} {} {} {message}",
+                logger.rsplit('.').next().unwrap_or(logger),
+                100 + rng.below(5),
+                1 + rng.below(9)
+            ),
+            1 => write!(line, "{time} - {logger} - {level} - {message}"),
+            _ => write!(line, "{level}:{logger}:{message}"),
+        }
+    };
 }
 
 const LOGINS: [&str; 6] = ["root", "admin", "test", "oracle", "ubuntu", "git"];

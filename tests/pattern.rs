@@ -243,3 +243,38 @@ fn json_logs_map_the_usual_names_and_keep_the_rest() {
         "ERROR|2025-01-31T00:09:39.5Z|812.0|{\"order\":5}|\nINFO|2023-11-14T22:13:20.123Z|||\n||||panic: runtime error\n"
     );
 }
+
+#[test]
+fn generated_python_and_json_logs_count_as_their_truth() {
+    let wd = Workdir::new("pattern-app-truth");
+    for format in ["python", "json"] {
+        let log = wd.stdout(
+            wd.command("ticky-gen")
+                .args(["--format", format, "--messy", "-n", "20000", "--seed", "4", "--truth", "t.json"]),
+            "",
+        );
+        let file = format!("{format}.log");
+        wd.write(&file, &log);
+        let truth: Value = serde_json::from_slice(&wd.read("t.json")).unwrap();
+        let levels: BTreeMap<String, u64> =
+            truth["levels"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap())).collect();
+        let out = wd.output(wd.command("ticky-count").args(["--format", format, "--by", "level", &file]), "");
+        assert!(out.status.success(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(table(&out.stdout), levels, "{format}");
+        let n = truth["not_understood"].as_u64().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("{n} of 20000 lines not fully understood")), "{format}: {err}");
+        // Every request time the messages carry, as duration_ms, through ticky-parse (told).
+        let records = json_lines(&wd.stdout(wd.command("ticky-parse").arg(&file), ""));
+        let mut got: Vec<u64> = records.iter().filter_map(|r| r.get("duration_ms").and_then(Value::as_u64)).collect();
+        let mut want: Vec<u64> = truth["durations_ms"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|v| v.as_array().unwrap().iter().map(|n| n.as_u64().unwrap()))
+            .collect();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "{format}");
+    }
+}

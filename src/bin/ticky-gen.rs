@@ -24,7 +24,8 @@ Options:
       --messy         add damage: malformed ticky lines, lines without a header, invalid
                       UTF-8, NUL bytes, CRLF, RFC 3339 and RFC 5424 headers, hostile user
                       names, no final newline
-      --format NAME   syslog (the default), combined (access log) or sshd (logins)
+      --format NAME   syslog (the default), combined (access log), sshd (logins), python
+                      or json (an application's log)
       --truth FILE    write the true counts (errors, users, lines not understood; requests
                       per status, path, address; failed logins per address) as JSON
   -h, --help          print this help
@@ -58,8 +59,12 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                     "syslog" => GenFormat::Syslog,
                     "combined" => GenFormat::Combined,
                     "sshd" => GenFormat::Sshd,
+                    "python" => GenFormat::Python,
+                    "json" => GenFormat::Json,
                     other => {
-                        return Err(Error::usage(format!("--format: expected syslog, combined or sshd, not {other:?}")))
+                        return Err(Error::usage(format!(
+                            "--format: expected syslog, combined, sshd, python or json, not {other:?}"
+                        )))
                     }
                 }
             }
