@@ -43,13 +43,21 @@ impl Format {
     /// How an input in this format is read, when the format says it; `None` for [`Format::Auto`].
     pub(crate) fn kind(self, unit: DurationUnit) -> Option<Kind> {
         match self {
-            Format::Auto => None,
-            Format::Syslog => Some(Kind::Raw(LineFormat::Syslog)),
-            Format::Access => Some(Kind::Raw(LineFormat::Access(unit))),
             Format::JsonLines => Some(Kind::JsonLines),
-            Format::Pattern(p) => Some(Kind::Raw(LineFormat::Pattern(p))),
-            Format::Python => Some(Kind::Raw(LineFormat::Python)),
-            Format::Json => Some(Kind::Raw(LineFormat::Json)),
+            format => format.line_format(unit).map(Kind::Raw),
+        }
+    }
+
+    /// How the lines of a raw log in this format are read; `None` for [`Format::Auto`] and for
+    /// records ([`Format::JsonLines`]).
+    pub fn line_format(self, unit: DurationUnit) -> Option<LineFormat> {
+        match self {
+            Format::Auto | Format::JsonLines => None,
+            Format::Syslog => Some(LineFormat::Syslog),
+            Format::Access => Some(LineFormat::Access(unit)),
+            Format::Pattern(p) => Some(LineFormat::Pattern(p)),
+            Format::Python => Some(LineFormat::Python),
+            Format::Json => Some(LineFormat::Json),
         }
     }
 }
@@ -74,8 +82,14 @@ impl Kind {
     }
 }
 
-/// The format a first line tells, other than syslog: an access log, Python's logging.
+/// The format a first line tells, other than syslog: a JSON log (an object that is no journal
+/// entry), an access log, Python's logging.
 pub(crate) fn tell_line(line: &[u8], unit: DurationUnit) -> Option<LineFormat> {
+    let start = line.trim_ascii_start();
+    if start.first() == Some(&b'{') {
+        let json = !journal::looks_like_entry(start) && crate::jsonlog::JsonLog::default().parse(line);
+        return json.then_some(LineFormat::Json);
+    }
     if access::parse(line).is_some() {
         return Some(LineFormat::Access(unit));
     }

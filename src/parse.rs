@@ -230,12 +230,7 @@ pub fn run(opts: &ParseOptions, paths: &[String], out: &mut impl Write) -> Resul
         let file = summary.several_files.then_some(input.name.as_str());
         let mut lines = LineReader::new(input.reader, &input.name);
         lines.set_max_line(opts.max_line);
-        // The unit is the option's, whichever came first on the command line.
-        let format = opts.format.map(|f| match f {
-            LineFormat::Access(_) => LineFormat::Access(opts.unit),
-            f => f,
-        });
-        let told = Told { format, unit: opts.unit };
+        let told = Told { format: opts.format, unit: opts.unit };
         parse_stream(&mut lines, &input.name, file, told, &mut year, &mut buf, out, &mut summary)?;
     }
     out.flush().map_err(Error::output)?;
@@ -274,13 +269,7 @@ fn parse_stream(
             Some(format) => format,
             None if line.text.iter().all(u8::is_ascii_whitespace) => LineFormat::Syslog,
             None => {
-                // A JSON object that is no journal entry: an application's JSON log.
-                let json = line.text.trim_ascii_start().starts_with(b"{")
-                    && !crate::journal::looks_like_entry(line.text.trim_ascii_start())
-                    && crate::jsonlog::JsonLog::default().parse(line.text);
-                let told_format =
-                    if json { Some(LineFormat::Json) } else { crate::format::tell_line(line.text, told.unit) };
-                let format = match told_format {
+                let format = match crate::format::tell_line(line.text, told.unit) {
                     Some(format) => {
                         let what = crate::format::Kind::Raw(format).told().unwrap_or("another format");
                         summary.told.push((name.to_string(), what));

@@ -3,7 +3,6 @@ use std::process::ExitCode;
 use lexopt::prelude::*;
 use ticky::format::Format;
 use ticky::parse::{self, ParseOptions};
-use ticky::record::LineFormat;
 use ticky::{cli, output};
 use ticky::{input, Error, Result};
 
@@ -61,6 +60,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     let mut strict = false;
     let mut always_summarise = false;
     let mut summary_csv = None;
+    let mut format = Format::Auto;
     let mut pattern = None;
     let mut pattern_files = Vec::new();
     let mut paths = Vec::new();
@@ -71,19 +71,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Long("year") => opts.year = Some(cli::year_value(&mut args)?),
             Long("max-line") => opts.max_line = cli::max_line_value(&mut args)?,
             Long("strict") => strict = true,
-            Long("format") => {
-                opts.format = match cli::format_value(&mut args)? {
-                    Format::Auto => None,
-                    Format::Syslog => Some(LineFormat::Syslog),
-                    Format::Access => Some(LineFormat::Access(opts.unit)),
-                    Format::JsonLines => {
-                        return Err(Error::usage("--format jsonl: ticky-parse reads logs; its records are JSON Lines"))
-                    }
-                    Format::Pattern(p) => Some(LineFormat::Pattern(p)),
-                    Format::Python => Some(LineFormat::Python),
-                    Format::Json => Some(LineFormat::Json),
-                }
-            }
+            Long("format") => format = cli::format_value(&mut args)?,
             Long("duration-unit") => opts.unit = cli::duration_unit_value(&mut args)?,
             Long("pattern") => pattern = Some(cli::string_value(&mut args, "--pattern")?),
             Long("patterns") => pattern_files.push(cli::string_value(&mut args, "--patterns")?),
@@ -93,12 +81,12 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             _ => return Err(arg.unexpected().into()),
         }
     }
-    if let Some(p) = cli::compile_pattern(pattern.as_deref(), &pattern_files)? {
-        if opts.format.is_some() {
-            return Err(Error::usage("--pattern describes the lines itself: leave out --format"));
-        }
-        opts.format = Some(LineFormat::Pattern(p));
+    let format = cli::with_pattern(format, pattern.as_deref(), &pattern_files)?;
+    if format == Format::JsonLines {
+        return Err(Error::usage("--format jsonl: ticky-parse reads logs; its records are JSON Lines"));
     }
+    // After every option, so that --duration-unit counts wherever it stands.
+    opts.format = format.line_format(opts.unit);
     let mut out = output::stdout();
     let paths = input::names_or_stdin(paths);
     cli::hint_if_terminal(NAME, &paths, "syslog lines");
