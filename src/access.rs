@@ -213,24 +213,23 @@ pub fn write_duration_ms(out: &mut Vec<u8>, d: &[u8], unit: DurationUnit) {
         Some(at) => (&d[..at], &d[at + 1..]),
         None => (d, &b""[..]),
     };
-    // The digits of the number, and where the point stands among them after the shift.
-    let point = int.len() as i32 + unit.shift();
-    let digits = int.iter().chain(frac).copied();
+    // The number's digits, int then frac, and where the point stands among them after the shift;
+    // a place before the first digit or after the last is a zero. Written straight into `out`: this
+    // runs on every line of an access log.
     let total = (int.len() + frac.len()) as i32;
-    // Integer part: the digits before the point, zeros to fill when the point moved past the end.
-    let mut whole: Vec<u8> = digits.clone().take(point.max(0) as usize).collect();
-    whole.extend(std::iter::repeat_n(b'0', (point - total).max(0) as usize));
-    let start = whole.iter().position(|&c| c != b'0').unwrap_or(whole.len());
-    match &whole[start..] {
-        [] => out.push(b'0'),
-        w => out.extend_from_slice(w),
+    let digit = |i: i32| match usize::try_from(i) {
+        Ok(i) if i < int.len() => int[i],
+        Ok(i) if i < total as usize => frac[i - int.len()],
+        _ => b'0',
+    };
+    let point = int.len() as i32 + unit.shift();
+    match (0..point).find(|&i| digit(i) != b'0') {
+        Some(first) => out.extend((first..point).map(digit)),
+        None => out.push(b'0'),
     }
-    let mut fraction: Vec<u8> = std::iter::repeat_n(b'0', (-point).max(0) as usize).collect();
-    fraction.extend(digits.skip(point.max(0) as usize));
-    let end = fraction.iter().rposition(|&c| c != b'0').map_or(0, |i| i + 1);
-    if end > 0 {
+    if let Some(last) = (point.min(0)..total).rev().find(|&i| i >= point && digit(i) != b'0') {
         out.push(b'.');
-        out.extend_from_slice(&fraction[..end]);
+        out.extend((point..=last).map(digit));
     }
 }
 

@@ -578,8 +578,9 @@ impl Record<'_> {
             };
         };
         let value = &self.line[start..end];
-        match pattern::iso_time(value).filter(|_| name == b"time") {
-            Some(_) => write_group_time(out, value),
+        // Only a `time` group is looked at as a time.
+        match Some(name).filter(|n| *n == b"time").and_then(|_| pattern::iso_time(value)) {
+            Some(at) => write_group_time(out, value, at),
             None => push_lossy(out, value),
         }
         true
@@ -644,9 +645,9 @@ fn write_groups(out: &mut Vec<u8>, p: &Pattern, locations: &regex::bytes::Captur
         out.extend_from_slice(b",\"");
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"\":");
-        if name == "time" && pattern::iso_time(value).is_some() {
+        if let Some(at) = Some(name).filter(|n| *n == "time").and_then(|_| pattern::iso_time(value)) {
             out.push(b'"');
-            write_group_time(out, value);
+            write_group_time(out, value, at);
             out.push(b'"');
         } else if pattern::is_integer(value) {
             out.extend_from_slice(value);
@@ -664,9 +665,9 @@ fn write_groups(out: &mut Vec<u8>, p: &Pattern, locations: &regex::bytes::Captur
     }
 }
 
-/// `2025-01-31 00:09:39,123` as `2025-01-31T00:09:39.123` (see [`pattern::iso_time`]).
-fn write_group_time(out: &mut Vec<u8>, t: &[u8]) {
-    let Some((space, comma)) = pattern::iso_time(t) else { return out.extend_from_slice(t) };
+/// `2025-01-31 00:09:39,123` as `2025-01-31T00:09:39.123`, given where [`pattern::iso_time`]
+/// found the space and the comma.
+fn write_group_time(out: &mut Vec<u8>, t: &[u8], (space, comma): (usize, Option<usize>)) {
     let start = out.len();
     out.extend_from_slice(t);
     out[start + space] = b'T';
@@ -805,6 +806,15 @@ impl Text {
         out.push(b'"');
     }
 
+    /// Appends `key` (`,"name":`) and the text, when there is one.
+    #[inline]
+    fn field(self, out: &mut Vec<u8>, key: &[u8], value: Option<&[u8]>) {
+        if let Some(value) = value {
+            out.extend_from_slice(key);
+            self.write(out, value);
+        }
+    }
+
     fn write_body(self, out: &mut Vec<u8>, s: &[u8]) {
         match self {
             Text::Clean => out.extend_from_slice(s),
@@ -859,64 +869,40 @@ fn write_login(out: &mut Vec<u8>, l: &Login<'_>, text: Text) {
         out.extend_from_slice(auth.as_str().as_bytes());
         out.push(b'"');
     }
-    for (key, value) in [(&b",\"login\":"[..], l.login), (b",\"ip\":", l.ip)] {
-        if let Some(value) = value {
-            out.extend_from_slice(key);
-            text.write(out, value);
-        }
-    }
+    text.field(out, b",\"login\":", l.login);
+    text.field(out, b",\"ip\":", l.ip);
     if let Some(port) = l.port {
         out.extend_from_slice(b",\"port\":");
         write_u64(out, port);
     }
-    if let Some(method) = l.method {
-        out.extend_from_slice(b",\"method\":");
-        text.write(out, method);
-    }
+    text.field(out, b",\"method\":", l.method);
 }
 
 /// The fields of an access log line, in the order of DESIGN.md's list.
 fn write_access(out: &mut Vec<u8>, a: &Access<'_>, unit: DurationUnit, text: Text) {
     out.extend_from_slice(b",\"ip\":");
     text.write(out, a.ip);
-    if let Some(user) = a.user {
-        out.extend_from_slice(b",\"user\":");
-        text.write(out, user);
-    }
+    text.field(out, b",\"user\":", a.user);
     out.extend_from_slice(b",\"time\":\"");
     access::write_time(out, a.time);
     out.push(b'"');
-    for (key, value) in [
-        (&b",\"method\":"[..], a.method),
-        (b",\"path\":", a.path),
-        (b",\"query\":", a.query),
-        (b",\"protocol\":", a.protocol),
-    ] {
-        if let Some(value) = value {
-            out.extend_from_slice(key);
-            text.write(out, value);
-        }
-    }
+    text.field(out, b",\"method\":", a.method);
+    text.field(out, b",\"path\":", a.path);
+    text.field(out, b",\"query\":", a.query);
+    text.field(out, b",\"protocol\":", a.protocol);
     out.extend_from_slice(b",\"status\":");
     write_u64(out, u64::from(a.status));
     if let Some(bytes) = a.bytes {
         out.extend_from_slice(b",\"bytes\":");
         write_u64(out, bytes);
     }
-    for (key, value) in [(&b",\"referer\":"[..], a.referer), (b",\"agent\":", a.agent)] {
-        if let Some(value) = value {
-            out.extend_from_slice(key);
-            text.write(out, value);
-        }
-    }
+    text.field(out, b",\"referer\":", a.referer);
+    text.field(out, b",\"agent\":", a.agent);
     if let Some(d) = a.duration {
         out.extend_from_slice(b",\"duration_ms\":");
         access::write_duration_ms(out, d, unit);
     }
-    if let Some(vhost) = a.vhost {
-        out.extend_from_slice(b",\"vhost\":");
-        text.write(out, vhost);
-    }
+    text.field(out, b",\"vhost\":", a.vhost);
 }
 
 fn write_payload(out: &mut Vec<u8>, p: &Payload<'_>, text: Text) {

@@ -774,6 +774,8 @@ struct Row {
     texts: Vec<Vec<u8>>,
     /// The JSON object of the keys that are no column, or nothing.
     extra: Vec<u8>,
+    /// The record of a line whose fields have names of their own, reused from line to line.
+    record: Vec<u8>,
 }
 
 impl Row {
@@ -783,18 +785,21 @@ impl Row {
             cells: vec![Cell::Null; COLUMNS.len()],
             texts: vec![Vec::new(); COLUMNS.len()],
             extra: Vec::new(),
+            record: Vec::new(),
         }
     }
 
     /// The values of a parsed raw line, as its JSON record would give them.
     fn fill_raw(&mut self, record: &Record<'_>, number: u64, year: &mut Year) {
         if record.pattern.is_some() || record.json.is_some() {
-            // A pattern's groups and a JSON log's keys have names of their own: the columns of those that are keys,
-            // the others in `extra`, as the record's JSON would give them.
-            let mut json = Vec::new();
+            // A pattern's groups and a JSON log's keys have names of their own: those that are
+            // columns go to them, the others to `extra`, as the record's JSON gives them.
+            let mut json = std::mem::take(&mut self.record);
+            json.clear();
             record.write_json(&mut json, None, number, year);
             let filled = self.fill_json(&json, number);
             debug_assert!(filled.is_ok(), "a record ticky wrote is JSON");
+            self.record = json;
             return;
         }
         self.seq = number;
