@@ -294,16 +294,15 @@ fn app_line(line: &mut Vec<u8>, rng: &mut Rng, clock: &Clock, opts: &GenOptions,
     *truth.levels.entry(level.to_string()).or_default() += 1;
     let (h, m, s) = clock.hms();
     let ms = rng.below(1000);
-    let took = rng.below(3) == 0;
-    let message = match (took, opts.messy && rng.below(10) == 0) {
-        (true, _) => format!("query done, took {}ms", rng.below(5000)),
+    let message = match (rng.below(3) == 0, opts.messy && rng.below(10) == 0) {
+        (true, _) => {
+            let n = rng.below(5000);
+            truth.durations_ms.entry(logger.to_string()).or_default().push(n);
+            format!("query done, took {n}ms")
+        }
         (false, true) => "user \"zoë\" <script> said: ok, fine".to_string(),
         (false, false) => format!("ticket {} updated", 1000 + rng.below(9000)),
     };
-    if took {
-        let n: u64 = message.rsplit("took ").next().unwrap_or("").trim_end_matches("ms").parse().unwrap_or(0);
-        truth.durations_ms.entry(logger.to_string()).or_default().push(n);
-    }
     let time = format!("2025-{:02}-{:02} {h:02}:{m:02}:{s:02},{ms:03}", clock.month + 1, clock.day);
     let _ = if opts.format == GenFormat::Json {
         let message = serde_json::to_string(&message).unwrap_or_default();
