@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use common::{json_lines, Workdir};
+use common::{count_table, json_lines, sql_counts, truth_counts, Workdir};
 use serde_json::Value;
 
 /// A generated access log and its truth.
@@ -23,22 +23,6 @@ fn generate(wd: &Workdir, lines: &str, seed: &str, messy: bool) -> Value {
     serde_json::from_slice(&wd.read("truth.json")).unwrap()
 }
 
-/// A two-column table (`key,count`) as a map, header dropped.
-fn table(csv: &[u8]) -> BTreeMap<String, u64> {
-    let text = String::from_utf8(csv.to_vec()).unwrap();
-    text.lines()
-        .skip(1)
-        .map(|l| {
-            let (k, n) = l.rsplit_once(',').unwrap();
-            (k.to_string(), n.parse().unwrap())
-        })
-        .collect()
-}
-
-fn truth_map(truth: &Value, key: &str) -> BTreeMap<String, u64> {
-    truth[key].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap())).collect()
-}
-
 #[test]
 fn requests_per_status_path_and_address_equal_the_generators_truth() {
     let wd = Workdir::new("access-truth");
@@ -49,8 +33,8 @@ fn requests_per_status_path_and_address_equal_the_generators_truth() {
         (out.stdout, String::from_utf8(out.stderr).unwrap())
     };
     let (_, stderr) = count(&["--by", "path", "-o", "paths.csv"]);
-    let paths = table(&wd.read("paths.csv"));
-    assert_eq!(paths, truth_map(&truth, "paths"));
+    let paths = count_table(&wd.read("paths.csv"));
+    assert_eq!(paths, truth_counts(&truth, "paths"));
     // Told from the first line, and said; the lines that are no access log line counted.
     assert!(stderr.contains("access.log: read as an access log"), "{stderr}");
     let not_understood = truth["not_understood"].as_u64().unwrap();
@@ -62,7 +46,7 @@ fn requests_per_status_path_and_address_equal_the_generators_truth() {
     );
     for (field, key) in [("status", "statuses"), ("ip", "ips")] {
         let (csv, _) = count(&["--by", field]);
-        assert_eq!(table(&csv), truth_map(&truth, key), "--by {field}");
+        assert_eq!(count_table(&csv), truth_counts(&truth, key), "--by {field}");
         // On one thread, and through ticky-parse's records, the same bytes.
         let (one, _) = count(&["--by", field, "--threads", "1"]);
         assert_eq!(one, csv);
@@ -74,7 +58,7 @@ fn requests_per_status_path_and_address_equal_the_generators_truth() {
     // Named, the format is not told: nothing said, the same table; read as syslog, all raw.
     let out = wd.output(wd.command("ticky-count").args(["--format", "combined", "--by", "status", "access.log"]), "");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("read as an access log"));
-    assert_eq!(table(&out.stdout), truth_map(&truth, "statuses"));
+    assert_eq!(count_table(&out.stdout), truth_counts(&truth, "statuses"));
     let (csv, _) = count(&["--format", "syslog", "--by", "status"]);
     assert_eq!(csv, b"status,count\n");
 }
@@ -127,8 +111,8 @@ fn goaccess_counts_the_same_hits_per_path_and_status() {
         wd.command("ticky-count").args(["--by", "path", "access.log", "--and", "--by", "status", "-o", "status.csv"]),
         "",
     );
-    assert_eq!(table(&ours), hits);
-    assert_eq!(table(&wd.read("status.csv")), statuses);
+    assert_eq!(count_table(&ours), hits);
+    assert_eq!(count_table(&wd.read("status.csv")), statuses);
     assert_eq!(report["general"]["valid_requests"].as_u64(), Some(30000));
 }
 
@@ -187,21 +171,9 @@ fn ticky_store_fills_the_access_columns() {
     let truth = generate(&wd, "5000", "8", true);
     let out = wd.output(wd.command("ticky-store").args(["-q", "web.db", "access.log"]), "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut cmd = Command::new("sqlite3");
-    cmd.current_dir(&wd.dir).args([
-        "-csv",
-        "web.db",
-        "SELECT status, count(*) FROM records WHERE status IS NOT NULL GROUP BY status",
-    ]);
-    let rows = String::from_utf8(wd.stdout(&mut cmd, "")).unwrap();
-    let by_status: BTreeMap<String, u64> = rows
-        .lines()
-        .map(|l| {
-            let (s, n) = l.split_once(',').unwrap();
-            (s.to_string(), n.parse().unwrap())
-        })
-        .collect();
-    assert_eq!(by_status, truth_map(&truth, "statuses"));
+    let by_status =
+        sql_counts(&wd, "web.db", "SELECT status, count(*) FROM records WHERE status IS NOT NULL GROUP BY status");
+    assert_eq!(by_status, truth_counts(&truth, "statuses"));
     // Typed: status an integer, duration_ms a real, the time as ticky-parse writes it.
     let mut cmd = Command::new("sqlite3");
     cmd.current_dir(&wd.dir).args([

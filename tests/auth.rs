@@ -9,23 +9,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use common::{json_lines, repo_root, Workdir};
+use common::{count_table, json_lines, repo_root, sql_counts, truth_counts, Workdir};
 use serde_json::Value;
-
-fn table(csv: &[u8]) -> BTreeMap<String, u64> {
-    let text = String::from_utf8(csv.to_vec()).unwrap();
-    text.lines()
-        .skip(1)
-        .map(|l| {
-            let (k, n) = l.rsplit_once(',').unwrap();
-            (k.trim_matches('"').to_string(), n.parse().unwrap())
-        })
-        .collect()
-}
-
-fn truth_map(truth: &Value, key: &str) -> BTreeMap<String, u64> {
-    truth[key].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap())).collect()
-}
 
 #[test]
 fn failed_attempts_per_address_and_logins_per_account_equal_the_truth() {
@@ -37,13 +22,13 @@ fn failed_attempts_per_address_and_logins_per_account_equal_the_truth() {
     );
     wd.write("auth.log", &log);
     let truth: Value = serde_json::from_slice(&wd.read("t.json")).unwrap();
-    let failures = truth_map(&truth, "failures");
-    let successes = truth_map(&truth, "successes");
+    let failures = truth_counts(&truth, "failures");
+    let successes = truth_counts(&truth, "successes");
     assert!(failures.len() > 30 && !failures.contains_key("6.6.6.6"));
     let count = |args: &[&str], input: &str| {
         let out = wd.output(wd.command("ticky-count").args(args).arg(input), "");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        table(&out.stdout)
+        count_table(&out.stdout)
     };
     assert_eq!(count(&["--by", "ip", "--where", "auth=failure"], "auth.log"), failures);
     assert_eq!(count(&["--by", "login", "--where", "auth=success"], "auth.log"), successes);
@@ -63,20 +48,11 @@ fn failed_attempts_per_address_and_logins_per_account_equal_the_truth() {
     // In ticky-store, by SQL.
     let out = wd.output(wd.command("ticky-store").args(["-q", "auth.db", "auth.log"]), "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut cmd = Command::new("sqlite3");
-    cmd.current_dir(&wd.dir).args([
-        "-csv",
+    let by_sql = sql_counts(
+        &wd,
         "auth.db",
         "SELECT ip, sum(coalesce(repeat, 1)) FROM records WHERE auth = 'failure' AND ip IS NOT NULL GROUP BY ip",
-    ]);
-    let rows = String::from_utf8(wd.stdout(&mut cmd, "")).unwrap();
-    let by_sql: BTreeMap<String, u64> = rows
-        .lines()
-        .map(|l| {
-            let (ip, n) = l.rsplit_once(',').unwrap();
-            (ip.to_string(), n.parse().unwrap())
-        })
-        .collect();
+    );
     assert_eq!(by_sql, failures);
 }
 
@@ -110,7 +86,7 @@ fn pam_failures_of_a_real_log_have_the_addresses_loghub_reads() {
     let count = |by: &str| {
         let mut cmd = wd.command("ticky-count");
         cmd.args(["--by", by, "--where", "program=sshd(pam_unix)"]).arg(dir.join("Linux_2k.log"));
-        table(&wd.stdout(&mut cmd, ""))
+        count_table(&wd.stdout(&mut cmd, ""))
     };
     assert_eq!(count("ip"), ips);
     assert_eq!(count("ip,login"), pairs);

@@ -4,23 +4,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::process::Command;
 
-use common::{json_lines, Workdir};
+use common::{count_table, json_lines, truth_counts, Workdir};
 use serde_json::Value;
-
-fn table(csv: &[u8]) -> BTreeMap<String, u64> {
-    String::from_utf8(csv.to_vec())
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let (k, n) = l.rsplit_once(',').unwrap();
-            (k.to_string(), n.parse().unwrap())
-        })
-        .collect()
-}
 
 #[test]
 fn a_grok_pattern_counts_an_access_log_as_the_generator_wrote_it() {
@@ -36,14 +23,12 @@ fn a_grok_pattern_counts_an_access_log_as_the_generator_wrote_it() {
     );
     wd.write("access.log", &log);
     let truth: Value = serde_json::from_slice(&wd.read("t.json")).unwrap();
-    let want = |key: &str| -> BTreeMap<String, u64> {
-        truth[key].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap())).collect()
-    };
+    let want = |key: &str| truth_counts(&truth, key);
     for (by, key) in [("status", "statuses"), ("ip", "ips")] {
         let out =
             wd.output(wd.command("ticky-count").args(["--pattern", "^%{NGINXACCESS}$", "--by", by, "access.log"]), "");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(table(&out.stdout), want(key), "--by {by}");
+        assert_eq!(count_table(&out.stdout), want(key), "--by {by}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("1 of 20001 lines not fully understood: 1 line not matching --pattern"), "{err}");
     }
@@ -53,7 +38,7 @@ fn a_grok_pattern_counts_an_access_log_as_the_generator_wrote_it() {
     assert!(first["status"].is_u64() && first["request_time"].is_string() && first["ip"].is_string(), "{first}");
     wd.write("records.jsonl", &records);
     let piped = wd.stdout(wd.command("ticky-count").args(["--by", "status", "records.jsonl"]), "");
-    assert_eq!(table(&piped), want("statuses"));
+    assert_eq!(count_table(&piped), want("statuses"));
 }
 
 #[test]
@@ -256,11 +241,10 @@ fn generated_python_and_json_logs_count_as_their_truth() {
         let file = format!("{format}.log");
         wd.write(&file, &log);
         let truth: Value = serde_json::from_slice(&wd.read("t.json")).unwrap();
-        let levels: BTreeMap<String, u64> =
-            truth["levels"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap())).collect();
+        let levels = truth_counts(&truth, "levels");
         let out = wd.output(wd.command("ticky-count").args(["--format", format, "--by", "level", &file]), "");
         assert!(out.status.success(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(table(&out.stdout), levels, "{format}");
+        assert_eq!(count_table(&out.stdout), levels, "{format}");
         let n = truth["not_understood"].as_u64().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(&format!("{n} of 20000 lines not fully understood")), "{format}: {err}");

@@ -157,3 +157,34 @@ pub fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
         })
         .collect()
 }
+
+/// Rows `key,count` (the key may hold commas: the count is after the last) as a map.
+pub fn count_rows(text: &[u8]) -> std::collections::BTreeMap<String, u64> {
+    String::from_utf8(text.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (k, n) = l.rsplit_once(',').unwrap_or_else(|| panic!("not key,count: {l:?}"));
+            (k.to_string(), n.parse().unwrap_or_else(|_| panic!("not a count: {l:?}")))
+        })
+        .collect()
+}
+
+/// A table that ticky-count wrote, `key[,key…],count` under a header, as a map.
+pub fn count_table(csv: &[u8]) -> std::collections::BTreeMap<String, u64> {
+    let body = csv.iter().position(|&b| b == b'\n').map_or(&csv[csv.len()..], |i| &csv[i + 1..]);
+    count_rows(body)
+}
+
+/// A map of counts in a generator's truth (`"statuses": {"200": 5, …}`).
+pub fn truth_counts(truth: &serde_json::Value, key: &str) -> std::collections::BTreeMap<String, u64> {
+    let object = truth[key].as_object().unwrap_or_else(|| panic!("no {key} in the truth"));
+    object.iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap())).collect()
+}
+
+/// The rows `key,count` of an SQL query, run by the sqlite3 shell on `db` in `wd`.
+pub fn sql_counts(wd: &Workdir, db: &str, query: &str) -> std::collections::BTreeMap<String, u64> {
+    let mut cmd = Command::new("sqlite3");
+    cmd.current_dir(&wd.dir).args(["-csv", db, query]);
+    count_rows(&wd.stdout(&mut cmd, ""))
+}
