@@ -19,6 +19,8 @@ command -v setpriv >/dev/null || needed+=(util-linux)
 command -v script >/dev/null || needed+=(bsdutils)
 # The peer that tests/access.rs checks access log counts against.
 command -v goaccess >/dev/null || needed+=(goaccess)
+# The peer that tests/stats.rs checks percentiles against.
+command -v mlr >/dev/null || needed+=(miller)
 # The attacker of tests/publish.rs runs the system's Python as www-data.
 [ -x /usr/bin/python3 ] || needed+=(python3)
 if [ ${#needed[@]} -gt 0 ]; then

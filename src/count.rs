@@ -9,17 +9,20 @@ use std::os::unix::fs::FileExt;
 use bstr::ByteSlice;
 
 use crate::access::DurationUnit;
-use crate::counter::{push_key_field, write_counts, Counter};
+use crate::counter::{push_key_field, write_counts, Counter, Layout};
 use crate::csvio::Row;
 use crate::error::{Error, Result};
+use crate::filter::{Condition, Seen};
 pub use crate::format::Format;
 use crate::format::{tell_kind, Kind};
 use crate::input::{self, LineReader};
 use crate::json::Fields;
-use crate::merge;
+use crate::merge::{self, Merged};
+use crate::moment::{self, Clock, Zone};
 use crate::output::OutputFile;
 use crate::parse::Summary;
 use crate::record::{self, Key, LineFormat, Record, Year};
+use crate::stats::{self, StatsTable};
 
 /// Cross-tabulation: one count column per listed value of `field`.
 #[derive(Clone, Debug)]
@@ -34,8 +37,20 @@ pub struct CountOptions {
     /// but the last).
     pub by: Vec<String>,
     pub pivot: Option<Pivot>,
-    /// `FIELD=VALUE` conditions that must all hold for a record to count.
-    pub filters: Vec<(String, String)>,
+    /// Conditions that must all hold for a record to count (`--where`).
+    pub filters: Vec<Condition>,
+    /// Count only records whose `time` is at or after this instant (UTC seconds, nanoseconds).
+    pub since: Option<(i64, u32)>,
+    /// ... and before this one.
+    pub until: Option<(i64, u32)>,
+    /// Per key, the count, min, mean, percentiles, max and sum of this numeric field (`--stats`).
+    pub stats: Option<String>,
+    /// With `stats`: keep every value, for exact percentiles (`--exact`).
+    pub exact: bool,
+    /// With `stats`: write the mergeable state rather than the table (`--partial`).
+    pub partial: bool,
+    /// Order rows by key rather than by count (`--order key`).
+    pub by_key: bool,
     /// Replaces the header row; must name every column.
     pub header: Option<Vec<String>>,
     /// Read CSVs written by ticky-count and sum them.
@@ -48,18 +63,58 @@ pub struct CountOptions {
 
 /// What one table counts: where its fields are among those read from each record.
 struct Spec<'a> {
-    keys: Vec<usize>,
+    /// The key fields, each with its bucket width when it is a time bucket (`time/5m`).
+    keys: Vec<(usize, Option<i64>)>,
     /// The pivot field and the values that get a count column.
     pivot: Option<(usize, &'a [String])>,
-    filters: Vec<(usize, &'a [u8])>,
+    conditions: Vec<(usize, &'a Condition)>,
+    /// `time`, when `--since` or `--until` applies.
+    time: Option<usize>,
+    since: Option<(i64, u32)>,
+    until: Option<(i64, u32)>,
+    /// The field of `--stats`, and whether to keep every value.
+    stats: Option<(usize, bool)>,
+    /// Count columns.
+    width: usize,
 }
 
 impl Spec<'_> {
+    /// An empty tally for this table, counters taking about `budget` bytes.
+    fn tally(&self, budget: usize) -> TableTally {
+        let counts = match self.stats {
+            Some((_, exact)) => Counts::Stats(StatsTable::new(exact)),
+            None => Counts::Plain(Counter::with_budget(self.width, budget)),
+        };
+        let pivot_columns = self.pivot.map_or(0, |(_, c)| c.len());
+        let watching = pivot_columns > 0 || self.conditions.iter().any(|(_, c)| c.is_equality());
+        let notes = Notes {
+            conditions: vec![Seen::default(); self.conditions.len()],
+            pivot_matched: vec![false; pivot_columns],
+            watching,
+            ..Notes::default()
+        };
+        TableTally { counts, notes }
+    }
+
     /// Counts the record whose fields `fields` holds, if it passes the filters and has every key
-    /// field (and a listed pivot value). `key` is scratch space.
-    fn count(&self, fields: &Fields, key: &mut Vec<u8>, counter: &mut Counter, n: u64) -> Result<()> {
-        if !self.filters.iter().all(|&(i, v)| fields.get(i) == Some(v)) {
+    /// field (and a listed pivot value). `key` and `text` are scratch space.
+    fn count(&self, fields: &Fields, s: &mut KeyScratch, table: &mut TableTally, n: u64) -> Result<()> {
+        let notes = &mut table.notes;
+        if notes.watching {
+            self.watch(fields, notes);
+        }
+        if !self.conditions.iter().all(|&(i, c)| c.holds(fields.get(i))) {
             return Ok(());
+        }
+        if let Some(i) = self.time {
+            let Some(m) = fields.get(i).and_then(moment::parse_time) else {
+                notes.unreadable_time += 1;
+                return Ok(());
+            };
+            let at = s.clock.instant(&m);
+            if self.since.is_some_and(|since| at < since) || self.until.is_some_and(|until| at >= until) {
+                return Ok(());
+            }
         }
         let col = match self.pivot {
             Some((i, columns)) => match fields.get(i).and_then(|v| columns.iter().position(|c| c.as_bytes() == v)) {
@@ -68,14 +123,168 @@ impl Spec<'_> {
             },
             None => 0,
         };
-        key.clear();
-        for &i in &self.keys {
-            match fields.get(i) {
-                Some(v) => push_key_field(key, v),
-                None => return Ok(()),
+        s.key.clear();
+        for &(i, bucket) in &self.keys {
+            let Some(v) = fields.get(i) else { return Ok(()) };
+            match bucket {
+                None => push_key_field(&mut s.key, v),
+                Some(width) => {
+                    let Some(m) = moment::parse_time(v) else {
+                        notes.unreadable_time += 1;
+                        return Ok(());
+                    };
+                    s.text.clear();
+                    s.clock.bucket(&m, width, &mut s.text);
+                    push_key_field(&mut s.key, &s.text);
+                }
             }
         }
-        counter.add(key, col, n)
+        match (&mut table.counts, self.stats) {
+            (Counts::Plain(counter), _) => counter.add(&s.key, col, n),
+            (Counts::Stats(table), Some((i, _))) => {
+                match fields.get(i).and_then(stats::parse_number) {
+                    Some(value) => table.add(&s.key, value, n),
+                    None => notes.no_number += 1,
+                }
+                Ok(())
+            }
+            (Counts::Stats(_), None) => unreachable!("a stats table has a stats field"),
+        }
+    }
+
+    /// Notes, while some equality condition or pivot column never held, the values seen instead:
+    /// for the warning that says why a table is empty.
+    fn watch(&self, fields: &Fields, notes: &mut Notes) {
+        for (&(i, c), seen) in self.conditions.iter().zip(&mut notes.conditions) {
+            if c.is_equality() && !seen.matched {
+                match fields.get(i) {
+                    Some(v) if c.holds(Some(v)) => seen.matched = true,
+                    Some(v) => seen.note(v),
+                    None => {}
+                }
+            }
+        }
+        if let Some((i, columns)) = self.pivot {
+            if let Some(v) = fields.get(i) {
+                match columns.iter().position(|c| c.as_bytes() == v) {
+                    Some(col) => notes.pivot_matched[col] = true,
+                    None => notes.pivot.note(v),
+                }
+            }
+        }
+        notes.watching = notes.pivot_matched.iter().any(|m| !m)
+            || self.conditions.iter().zip(&notes.conditions).any(|((_, c), seen)| c.is_equality() && !seen.matched);
+    }
+}
+
+/// Scratch space for making keys, and the clock that reads times.
+struct KeyScratch {
+    key: Vec<u8>,
+    text: Vec<u8>,
+    clock: Clock,
+}
+
+/// What a table counts: counts per key, or stats of a field per key.
+enum Counts {
+    Plain(Counter),
+    Stats(StatsTable),
+}
+
+/// One table's counts and what is noted for its warnings.
+struct TableTally {
+    counts: Counts,
+    notes: Notes,
+}
+
+impl TableTally {
+    fn absorb(&mut self, other: TableTally) -> Result<()> {
+        match (&mut self.counts, other.counts) {
+            (Counts::Plain(mine), Counts::Plain(theirs)) => mine.absorb(theirs)?,
+            (Counts::Stats(mine), Counts::Stats(theirs)) => mine.absorb(theirs),
+            _ => unreachable!("parts of one table count alike"),
+        }
+        let (mine, theirs) = (&mut self.notes, other.notes);
+        mine.unreadable_time += theirs.unreadable_time;
+        mine.no_number += theirs.no_number;
+        for (m, t) in mine.conditions.iter_mut().zip(&theirs.conditions) {
+            m.absorb(t);
+        }
+        mine.pivot.absorb(&theirs.pivot);
+        for (m, t) in mine.pivot_matched.iter_mut().zip(&theirs.pivot_matched) {
+            *m |= t;
+        }
+        Ok(())
+    }
+}
+
+/// What a table's warnings need: records left out for want of a time or a number, and the values
+/// seen of conditions and pivot columns that never held.
+#[derive(Default)]
+struct Notes {
+    unreadable_time: u64,
+    no_number: u64,
+    conditions: Vec<Seen>,
+    pivot: Seen,
+    pivot_matched: Vec<bool>,
+    /// Whether some equality or pivot column has not held yet.
+    watching: bool,
+}
+
+impl Notes {
+    /// The warnings of a table (`opts`) that read `records` records.
+    fn warnings(&self, opts: &CountOptions, records: u64) -> Vec<String> {
+        let table = match &opts.output {
+            Some(path) if records > 0 => format!(" (the table for {path})"),
+            _ => String::new(),
+        };
+        let mut warnings = Vec::new();
+        if self.unreadable_time > 0 {
+            warnings.push(format!(
+                "{} record{} without a time that reads as ISO 8601 (2026-11-22T10:05:00) not counted{table}",
+                self.unreadable_time,
+                if self.unreadable_time == 1 { "" } else { "s" }
+            ));
+        }
+        if let (Some(field), true) = (&opts.stats, self.no_number > 0) {
+            warnings.push(format!(
+                "{} record{} without a number in {field} not in the stats{table}",
+                self.no_number,
+                if self.no_number == 1 { "" } else { "s" }
+            ));
+        }
+        if records == 0 {
+            return warnings;
+        }
+        for (c, seen) in opts.filters.iter().zip(&self.conditions) {
+            // No value at all: the field is unknown (warned of above) or absent that day (no news).
+            if c.is_equality() && !seen.matched && !seen.values.is_empty() {
+                warnings.push(format!("--where {} matched no record{table}; {}", c.text, seen.describe(&c.field)));
+            }
+        }
+        if let Some(p) = &opts.pivot {
+            // An empty column is news when the whole table is empty, or when the field had the value
+            // spelt another way (`Error` for `ERROR`); a day without errors is not.
+            let none = self.pivot_matched.iter().all(|m| !m);
+            let missing: Vec<&str> = p
+                .columns
+                .iter()
+                .zip(&self.pivot_matched)
+                .filter(|(c, &m)| {
+                    !m && (none || self.pivot.values.iter().any(|v| v.eq_ignore_ascii_case(c.as_bytes())))
+                })
+                .map(|(c, _)| c.as_str())
+                .collect();
+            if !missing.is_empty() && !self.pivot.values.is_empty() {
+                warnings.push(format!(
+                    "--pivot {}: no record has {}{table}, so {} zero; {}",
+                    p.field,
+                    missing.join(", "),
+                    if missing.len() == 1 { "its column is all" } else { "their columns are all" },
+                    self.pivot.describe(&p.field)
+                ));
+            }
+        }
+        warnings
     }
 }
 
@@ -83,25 +292,25 @@ impl Spec<'_> {
 /// ones never found), and for raw logs what was understood of them. A file read on several threads
 /// has one per part, summed in input order at the end.
 struct Tally {
-    counters: Vec<Counter>,
+    tables: Vec<TableTally>,
     fields: Fields,
     records: u64,
     /// Lines of raw logs, when any were read.
     summary: Option<Summary>,
-    key: Vec<u8>,
+    scratch_key: KeyScratch,
     /// What parsing raw lines keeps from line to line.
     scratch: record::Scratch,
 }
 
 impl Tally {
     /// A tally whose counters take about `budget` bytes each at most.
-    fn new(widths: &[usize], names: &[String], budget: usize) -> Tally {
+    fn new(specs: &[Spec<'_>], names: &[String], budget: usize, zone: &Zone) -> Tally {
         Tally {
-            counters: widths.iter().map(|&w| Counter::with_budget(w, budget)).collect(),
+            tables: specs.iter().map(|spec| spec.tally(budget)).collect(),
             fields: Fields::new(names.to_vec()),
             records: 0,
             summary: None,
-            key: Vec::new(),
+            scratch_key: KeyScratch { key: Vec::new(), text: Vec::new(), clock: Clock::new(zone.clone()) },
             scratch: record::Scratch::default(),
         }
     }
@@ -111,8 +320,8 @@ impl Tally {
     fn count(&mut self, specs: &[Spec<'_>], repeat: Option<usize>) -> Result<()> {
         self.records += 1;
         let n = repeat.and_then(|i| self.fields.get(i)).and_then(parse_events).unwrap_or(1);
-        for (spec, counter) in specs.iter().zip(&mut self.counters) {
-            spec.count(&self.fields, &mut self.key, counter, n)?;
+        for (spec, table) in specs.iter().zip(&mut self.tables) {
+            spec.count(&self.fields, &mut self.scratch_key, table, n)?;
         }
         Ok(())
     }
@@ -120,7 +329,7 @@ impl Tally {
     /// Adds the counts of a later part of the input. `line_offset` is how many lines of `file`
     /// came before that part.
     fn absorb(&mut self, other: Tally, file: &str, line_offset: u64) -> Result<()> {
-        for (mine, theirs) in self.counters.iter_mut().zip(other.counters) {
+        for (mine, theirs) in self.tables.iter_mut().zip(other.tables) {
             mine.absorb(theirs)?;
         }
         self.fields.found_in(&other.fields);
@@ -156,6 +365,8 @@ pub struct ReadOptions {
     pub memory: usize,
     /// The unit of access logs' request times (`--duration-unit`).
     pub unit: DurationUnit,
+    /// The zone of local times, and of buckets when given (`--tz`).
+    pub zone: Zone,
 }
 
 /// The memory counts may take unless `--memory` says otherwise.
@@ -172,6 +383,7 @@ impl Default for ReadOptions {
             max_line: input::MAX_LINE,
             memory: DEFAULT_MEMORY,
             unit: DurationUnit::Seconds,
+            zone: Zone::default(),
         }
     }
 }
@@ -205,12 +417,27 @@ pub fn run_with(
     match tables {
         [] => return Err(Error::usage("--by FIELD is required (or --merge)")),
         [opts] if opts.merge => {
-            if opts.pivot.is_some() || !opts.filters.is_empty() {
-                return Err(Error::usage("--merge sums counts already made: --pivot and --where do not apply"));
+            if opts.pivot.is_some() || !opts.filters.is_empty() || opts.since.is_some() || opts.until.is_some() {
+                return Err(Error::usage(
+                    "--merge sums counts already made: --pivot, --where, --since and --until do not apply",
+                ));
+            }
+            if opts.stats.is_some() {
+                return Err(Error::usage(
+                    "--merge reads the stats of partial tables (--partial) by their columns: leave out --stats",
+                ));
             }
             let mut file = open_outputs(tables)?.pop().flatten();
-            if let Some((header, counter)) = merge::merge(opts, read.memory, paths)? {
-                write_table(&header, counter, file.as_mut(), out)?;
+            if let Some((header, merged)) = merge::merge(opts, read.memory, paths)? {
+                let layout = Layout::of(
+                    &header.iter().map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>(),
+                    opts.by_key,
+                );
+                let counts = match merged {
+                    Merged::Counts(counter) => Counts::Plain(counter),
+                    Merged::Stats(table) => Counts::Stats(table),
+                };
+                write_table(&header, counts, &layout, opts.partial, file.as_mut(), out)?;
                 file.map(OutputFile::commit).transpose()?;
             }
             return Ok(Outcome::default());
@@ -237,22 +464,43 @@ pub fn run_with(
     };
     let mut specs = Vec::with_capacity(tables.len());
     let mut headers = Vec::with_capacity(tables.len());
-    let mut widths = Vec::with_capacity(tables.len());
     for opts in tables {
         if opts.by.is_empty() {
             return Err(Error::usage("--by FIELD is required for each table (or --merge)"));
         }
         let mut header: Vec<&str> = opts.by.iter().map(String::as_str).collect();
-        match &opts.pivot {
-            Some(p) => header.extend(p.columns.iter().map(String::as_str)),
-            None => header.push("count"),
+        match (&opts.pivot, &opts.stats) {
+            (Some(_), Some(_)) => {
+                return Err(Error::usage("--stats makes its own columns: it does not combine with --pivot"))
+            }
+            (Some(p), None) => header.extend(p.columns.iter().map(String::as_str)),
+            (None, Some(_)) if opts.partial => header.extend(stats::PARTIAL_COLUMNS),
+            (None, Some(_)) => header.extend(stats::COLUMNS),
+            (None, None) => header.push("count"),
+        }
+        if (opts.exact || opts.partial) && opts.stats.is_none() {
+            return Err(Error::usage(
+                "--exact and --partial apply to --stats tables (a count table merges as it is written)",
+            ));
         }
         headers.push(header_row(opts, header.iter().map(|s| s.as_bytes()).collect())?);
-        widths.push(opts.pivot.as_ref().map_or(1, |p| p.columns.len()));
+        let bounded = opts.since.is_some() || opts.until.is_some();
         specs.push(Spec {
-            keys: opts.by.iter().map(|f| field(f)).collect(),
+            keys: opts
+                .by
+                .iter()
+                .map(|f| match moment::split_bucket(f) {
+                    Some((name, width)) => (field(name), Some(width)),
+                    None => (field(f), None),
+                })
+                .collect(),
             pivot: opts.pivot.as_ref().map(|p| (field(&p.field), &p.columns[..])),
-            filters: opts.filters.iter().map(|(f, v)| (field(f), v.as_bytes())).collect(),
+            conditions: opts.filters.iter().map(|c| (field(&c.field), c)).collect(),
+            time: bounded.then(|| field("time")),
+            since: opts.since,
+            until: opts.until,
+            stats: opts.stats.as_ref().map(|f| (field(f), opts.exact)),
+            width: opts.pivot.as_ref().map_or(1, |p| p.columns.len()),
         });
     }
     // A record with `repeat` (rsyslog's "message repeated N times") stands for N events.
@@ -265,21 +513,24 @@ pub fn run_with(
         1 => (share, share),
         n => (share / 2, (share / 2 / n).max(1)),
     };
-    let mut tally = Tally::new(&widths, &names, budget);
-    let reader =
-        Reader { specs: &specs, widths: &widths, names: &names, read, several: paths.len() > 1, repeat, part_budget };
+    let mut tally = Tally::new(&specs, &names, budget, &read.zone);
+    let reader = Reader { specs: &specs, names: &names, read, several: paths.len() > 1, repeat, part_budget };
     for path in paths {
         reader.count_input(path, &mut tally)?;
     }
 
-    let warnings = if tally.records == 0 { Vec::new() } else { unknown_fields(&tally.fields, tally.records) };
+    let mut warnings = if tally.records == 0 { Vec::new() } else { unknown_fields(&tally.fields, tally.records) };
+    for (opts, table) in tables.iter().zip(&tally.tables) {
+        warnings.extend(table.notes.warnings(opts, tally.records));
+    }
     // The files first: a reader of standard output that stops early (`| head`) ends the run.
     let mut order: Vec<usize> = (0..tables.len()).collect();
     order.sort_by_key(|&i| files[i].is_none());
-    let mut counters: Vec<Option<Counter>> = tally.counters.into_iter().map(Some).collect();
+    let mut counts: Vec<Option<Counts>> = tally.tables.into_iter().map(|t| Some(t.counts)).collect();
     for i in order {
-        let counter = counters[i].take().expect("each table once");
-        write_table(&headers[i], counter, files[i].as_mut(), out)?;
+        let table = counts[i].take().expect("each table once");
+        let layout = Layout::of(&tables[i].by, tables[i].by_key);
+        write_table(&headers[i], table, &layout, tables[i].partial, files[i].as_mut(), out)?;
         files[i].take().map(OutputFile::commit).transpose()?;
     }
     Ok(Outcome { warnings, summary: tally.summary })
@@ -288,7 +539,6 @@ pub fn run_with(
 /// Reads inputs into tallies: what every part of a run needs to know.
 struct Reader<'a> {
     specs: &'a [Spec<'a>],
-    widths: &'a [usize],
     names: &'a [String],
     read: &'a ReadOptions,
     /// Several inputs: raw records then carry a `file` key, as ticky-parse writes them.
@@ -435,7 +685,7 @@ impl Reader<'_> {
                 .map(|(k, w)| {
                     let (start, end) = (w[0], w[1]);
                     scope.spawn(move || {
-                        let mut part = Tally::new(self.widths, self.names, self.part_budget);
+                        let mut part = Tally::new(self.specs, self.names, self.part_budget, &self.read.zone);
                         let reader = PartReader { file, pos: start, end };
                         let mut lines = LineReader::new(reader, name);
                         lines.set_max_line(input::record_limit(self.read.max_line));
@@ -557,10 +807,21 @@ fn open_outputs(tables: &[CountOptions]) -> Result<Vec<Option<OutputFile>>> {
 }
 
 /// Writes a table to its own file (opened by [`open_outputs`]), or to `out` when it has none.
-fn write_table(header: &Row, counter: Counter, file: Option<&mut OutputFile>, out: &mut impl Write) -> Result<()> {
+fn write_table(
+    header: &Row,
+    counts: Counts,
+    layout: &Layout,
+    partial: bool,
+    file: Option<&mut OutputFile>,
+    out: &mut impl Write,
+) -> Result<()> {
+    let write = |out: &mut dyn Write| match counts {
+        Counts::Plain(counter) => write_counts(header, counter, layout, out),
+        Counts::Stats(table) => table.write(header, layout, partial, out),
+    };
     match file {
-        None => write_counts(header, counter, out),
-        Some(file) => write_counts(header, counter, file.writer()).map_err(|e| match e {
+        None => write(out),
+        Some(file) => write(file.writer()).map_err(|e| match e {
             Error::Io { source, .. } => Error::io(format!("writing {}", file.name), source),
             other => other,
         }),

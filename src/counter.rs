@@ -1,7 +1,6 @@
 //! Counts per key, as every counting tool keeps them: each distinct key stored once with its row
 //! of counts, so memory grows with distinct keys, never with the input; and the table they make.
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -134,24 +133,6 @@ impl Counter {
     pub fn spilled(&self) -> bool {
         self.spill.is_some()
     }
-
-    /// Rows ordered by total count descending, then by key fields ascending (byte order), of a
-    /// counter that did not spill.
-    fn sorted(&self) -> Vec<(KeyFields<'_>, &[u64])> {
-        let mut rows: Vec<(u64, KeyFields<'_>, &[u64])> = self
-            .index
-            .iter()
-            .map(|(key, &base)| {
-                let counts = &self.counts[base..base + self.width];
-                (counts.iter().sum(), decode_key(key), counts)
-            })
-            .collect();
-        rows.sort_unstable_by(|a, b| match b.0.cmp(&a.0) {
-            Ordering::Equal => a.1.cmp(&b.1),
-            other => other,
-        });
-        rows.into_iter().map(|(_, key, counts)| (key, counts)).collect()
-    }
 }
 
 fn overflow() -> Error {
@@ -167,7 +148,7 @@ pub fn push_key_field(key: &mut Vec<u8>, field: &[u8]) {
     key.extend_from_slice(field);
 }
 
-fn decode_key(mut key: &[u8]) -> KeyFields<'_> {
+pub fn decode_key(mut key: &[u8]) -> KeyFields<'_> {
     let mut fields = Vec::new();
     while key.len() >= 4 {
         let len = u32::from_le_bytes([key[0], key[1], key[2], key[3]]) as usize;
@@ -177,13 +158,122 @@ fn decode_key(mut key: &[u8]) -> KeyFields<'_> {
     fields
 }
 
-/// Writes the table: the header, then a row per key, by total count descending, then by key fields
-/// ascending (byte order).
-pub fn write_counts(header: &Row, mut counter: Counter, out: &mut dyn Write) -> Result<()> {
+/// How a table's rows are ordered and whether its gaps are filled: what `--order` and a time
+/// bucket among the key fields (`--by time/1h`) ask.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Layout {
+    /// The key field that is a time bucket, and the bucket's width in seconds: rows are ordered by
+    /// it first.
+    pub time: Option<(usize, i64)>,
+    /// Order by the key fields rather than by count descending (`--order key`).
+    pub by_key: bool,
+    /// Write a row for each empty bucket between the first and the last (a table whose only key is
+    /// a time bucket).
+    pub fill: bool,
+}
+
+impl Layout {
+    /// The layout of a table with these key fields (`time/5m` is a bucket).
+    pub fn of(by: &[String], by_key: bool) -> Layout {
+        let time = by.iter().enumerate().find_map(|(i, f)| crate::moment::split_bucket(f).map(|(_, w)| (i, w)));
+        Layout { time, by_key, fill: time.is_some() && by.len() == 1 }
+    }
+
+    /// Whether rows are in the plain order: count descending, then key.
+    fn plain(&self) -> bool {
+        self.time.is_none() && !self.by_key
+    }
+
+    /// The sort key of a row, as text whose byte order is the table's order: the bucket's instant
+    /// (20 digits), the total reversed (20 digits) unless ordered by key, then the key fields.
+    fn sort_fields(&self, fields: &[&[u8]], total: u64) -> (Option<[u8; 20]>, Option<[u8; 20]>) {
+        let digits = |n: u64| {
+            let mut d = [b'0'; 20];
+            let text = n.to_string();
+            d[20 - text.len()..].copy_from_slice(text.as_bytes());
+            d
+        };
+        let time = self.time.map(|(t, _)| digits(bucket_instant(fields[t]).wrapping_add(1 << 62) as u64));
+        let total = (!self.by_key).then(|| digits(u64::MAX - total));
+        (time, total)
+    }
+}
+
+/// The instant (UTC seconds) of a bucket's start as the table writes it; a local time counts as
+/// UTC (a table's buckets are all local or all with offsets).
+fn bucket_instant(text: &[u8]) -> i64 {
+    crate::moment::parse_time(text).map_or(i64::MIN / 4, |m| m.wall - i64::from(m.offset.unwrap_or(0)))
+}
+
+/// Writes the rows of empty buckets between two rows of a time table.
+pub struct Filler {
+    width: i64,
+    /// The last bucket written: its wall-clock start, offset and instant.
+    last: Option<(i64, Option<i32>, i64)>,
+    text: Vec<u8>,
+}
+
+impl Filler {
+    pub fn new(layout: &Layout) -> Option<Filler> {
+        layout.time.filter(|_| layout.fill).map(|(_, width)| Filler { width, last: None, text: Vec::new() })
+    }
+
+    /// Calls `empty` with the start of each bucket between the last one and `bucket`.
+    pub fn gaps(&mut self, bucket: &[u8], mut empty: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        let Some(m) = crate::moment::parse_time(bucket) else { return Ok(()) };
+        let instant = m.wall - i64::from(m.offset.unwrap_or(0));
+        if let Some((wall, offset, last)) = self.last {
+            // A bucket more than a year of buckets away is not filled up to: a stray date must not
+            // write millions of rows.
+            let steps = (instant - last) / self.width;
+            if steps <= 1_000_000 {
+                for k in 1..steps {
+                    self.text.clear();
+                    crate::moment::write_time(wall + k * self.width, offset, &mut self.text);
+                    empty(&self.text)?;
+                }
+            }
+        }
+        self.last = Some((m.wall, m.offset, instant));
+        Ok(())
+    }
+}
+
+/// Sorts rows into the table's order: `total` is each row's count (the sum of a pivot's).
+pub fn sort_rows<T>(rows: &mut Vec<(KeyFields<'_>, u64, T)>, layout: &Layout) {
+    if layout.plain() {
+        rows.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        return;
+    }
+    let mut keyed: Vec<_> = std::mem::take(rows).into_iter().map(|r| (layout.sort_fields(&r.0, r.1), r)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1 .0.cmp(&b.1 .0)));
+    rows.extend(keyed.into_iter().map(|(_, r)| r));
+}
+
+/// Writes the table: the header, then a row per key in the order of `layout` (by default total
+/// count descending, then key fields ascending in byte order).
+pub fn write_counts(header: &Row, mut counter: Counter, layout: &Layout, out: &mut dyn Write) -> Result<()> {
     let mut buf = Vec::with_capacity(64 * 1024);
     csvio::write_row(&mut buf, header.iter());
+    let zeros = vec![0u64; counter.width];
+    let mut filler = Filler::new(layout);
     if !counter.spilled() {
-        for (key, counts) in counter.sorted() {
+        let mut rows: Vec<(KeyFields<'_>, u64, &[u64])> = counter
+            .index
+            .iter()
+            .map(|(key, &base)| {
+                let counts = &counter.counts[base..base + counter.width];
+                (decode_key(key), counts.iter().sum(), counts)
+            })
+            .collect();
+        sort_rows(&mut rows, layout);
+        for (key, _, counts) in rows {
+            if let Some(filler) = &mut filler {
+                filler.gaps(key[0], |bucket| {
+                    push_row(&mut buf, &[bucket], &zeros);
+                    Ok(())
+                })?;
+            }
             push_row(&mut buf, &key, counts);
             output::write_when_full(&mut buf, out)?;
         }
@@ -195,7 +285,9 @@ pub fn write_counts(header: &Row, mut counter: Counter, out: &mut dyn Write) -> 
     let runs = counter.spill.take().expect("spilled");
     let fields = header.len() - counter.width;
     let text = |reverse| SortKey { column: String::new(), numeric: false, reverse };
-    let order: Vec<SortKey> = std::iter::once(text(true)).chain((0..fields).map(|_| text(false))).collect();
+    let mut order: Vec<SortKey> = (0..fields).map(|_| text(false)).collect();
+    let prefix = layout.time.is_some() as usize + !layout.by_key as usize;
+    order.splice(0..0, (0..prefix).map(|_| text(false)));
     let mut table = Sorter::new(&order, (counter.budget / 4).max(1));
     let mut last: Option<Vec<u8>> = None;
     let mut sums = vec![0u64; counter.width];
@@ -206,7 +298,10 @@ pub fn write_counts(header: &Row, mut counter: Counter, out: &mut dyn Write) -> 
         row.clear();
         push_row(&mut row, &fields, sums);
         let batch = table.batch();
-        batch.push_key(Some(format!("{total:020}").as_bytes()));
+        let (time, total) = layout.sort_fields(&fields, total);
+        for prefix in [time, total].iter().flatten() {
+            batch.push_key(Some(prefix));
+        }
         for field in fields {
             batch.push_key(Some(field));
         }
@@ -234,6 +329,12 @@ pub fn write_counts(header: &Row, mut counter: Counter, out: &mut dyn Write) -> 
         emit(&mut table, last, &sums)?;
     }
     table.finish_each(|batch, i| {
+        if let Some(filler) = &mut filler {
+            filler.gaps(batch.span(i, prefix).unwrap_or_default(), |bucket| {
+                push_row(&mut buf, &[bucket], &zeros);
+                Ok(())
+            })?;
+        }
         buf.extend_from_slice(batch.record(i));
         output::write_when_full(&mut buf, out)
     })?;

@@ -64,6 +64,12 @@ pub struct Truth {
     /// Of an application's log (Python, JSON): lines per level, and request times (ms) per logger.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub levels: BTreeMap<String, u64>,
+    /// ERROR lines per hour, by the hour's start as written (`2025-01-31T05:00:00`, with `+00:00`
+    /// for lines with an RFC 3339 time), and requests of an access log per hour.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors_per_hour: BTreeMap<String, u64>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub requests_per_hour: BTreeMap<String, u64>,
 }
 
 /// SplitMix64: tiny, fast, and the same sequence on every machine.
@@ -140,6 +146,12 @@ impl Clock {
                 self.month = (self.month + 1) % 12;
             }
         }
+    }
+
+    /// The start of the current hour, as ticky-count's `--by time/1h` writes it.
+    fn hour(&self, offset: bool) -> String {
+        let zone = if offset { "+00:00" } else { "" };
+        format!("2025-{:02}-{:02}T{:02}:00:00{zone}", self.month + 1, self.day, self.second / 3600)
     }
 
     fn hms(&self) -> (u32, u32, u32) {
@@ -257,6 +269,7 @@ fn access_line(line: &mut Vec<u8>, rng: &mut Rng, clock: &Clock, messy: bool, tr
     let status = if scanner { 400 } else { status };
     *truth.statuses.entry(status).or_default() += 1;
     *truth.ips.entry(ip).or_default() += 1;
+    *truth.requests_per_hour.entry(clock.hour(true)).or_default() += 1;
     let _ = write!(line, "\" {status} ");
     if status == 304 {
         line.push(b'-');
@@ -447,6 +460,7 @@ fn ticky_line(line: &mut Vec<u8>, rng: &mut Rng, clock: &Clock, messy: bool, use
         let _ = write!(line, "ERROR {error} ({user})");
         counts.1 += 1;
         *truth.errors.entry(error.to_string()).or_default() += 1;
+        *truth.errors_per_hour.entry(clock.hour(form <= 4)).or_default() += 1;
     }
 }
 

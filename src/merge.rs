@@ -6,12 +6,22 @@ use crate::counter::{push_key_field, Counter};
 use crate::csvio::{self, CsvReader, Row};
 use crate::error::{Error, Result};
 use crate::input;
+use crate::stats::{self, Stats, StatsTable};
+
+/// What merging made: summed counts, or the stats of partial tables merged.
+pub enum Merged {
+    Counts(Counter),
+    Stats(StatsTable),
+}
 
 /// Sums the CSVs, the counts taking about `memory` bytes at most (beyond, they go to a temporary
-/// file); `None` when no input had even a header.
-pub fn merge(opts: &CountOptions, memory: usize, paths: &[String]) -> Result<Option<(Row, Counter)>> {
+/// file); `None` when no input had even a header. Partial stats tables (`--stats --partial`, told
+/// by their last columns) merge into the stats of the whole: the stats table, or with `--partial`
+/// a partial table again.
+pub fn merge(opts: &CountOptions, memory: usize, paths: &[String]) -> Result<Option<(Row, Merged)>> {
     let mut first: Option<(String, Row)> = None;
     let mut counter = Counter::new(0);
+    let mut stats: Option<StatsTable> = None;
     let mut nkeys = 0;
     let mut row = Row::default();
     let mut key = Vec::new();
@@ -24,7 +34,13 @@ pub fn merge(opts: &CountOptions, memory: usize, paths: &[String]) -> Result<Opt
         let Some(_) = reader.read_row(&mut row)? else { continue };
         match &first {
             None => {
+                let partial = row.len() > stats::PARTIAL_COLUMNS.len()
+                    && row
+                        .iter()
+                        .skip(row.len() - stats::PARTIAL_COLUMNS.len())
+                        .eq(stats::PARTIAL_COLUMNS.map(str::as_bytes));
                 nkeys = match (opts.by.len(), opts.keys) {
+                    (0, None) if partial => row.len() - stats::PARTIAL_COLUMNS.len(),
                     (0, Some(n)) => n,
                     (0, None) if row.len() > 1 && !is_count_column(row.get(row.len() - 1)) => {
                         let mut shown = Vec::new();
@@ -51,7 +67,10 @@ pub fn merge(opts: &CountOptions, memory: usize, paths: &[String]) -> Result<Opt
                         ),
                     ));
                 }
-                counter = Counter::with_budget(row.len() - nkeys, memory);
+                match partial {
+                    true => stats = Some(StatsTable::new(false)),
+                    false => counter = Counter::with_budget(row.len() - nkeys, memory),
+                }
                 first = Some((input_name.clone(), row.clone()));
             }
             Some((name, header)) if *header != row => {
@@ -65,12 +84,21 @@ pub fn merge(opts: &CountOptions, memory: usize, paths: &[String]) -> Result<Opt
             }
             Some(_) => {}
         }
-        let width = nkeys + counter.width;
+        let width = match stats {
+            Some(_) => nkeys + stats::PARTIAL_COLUMNS.len(),
+            None => nkeys + counter.width,
+        };
         while let Some(number) = reader.read_row(&mut row)? {
             csvio::check_width(&row, width, &input_name, number)?;
             key.clear();
             for field in row.iter().take(nkeys) {
                 push_key_field(&mut key, field);
+            }
+            if let Some(table) = &mut stats {
+                let cells: Vec<&[u8]> = row.iter().skip(nkeys).collect();
+                let part = Stats::from_partial(&cells).map_err(|msg| Error::input(&input_name, number, msg))?;
+                table.add_stats(&key, &part);
+                continue;
             }
             for (col, field) in row.iter().skip(nkeys).enumerate() {
                 let n = parse_count(field).ok_or_else(|| {
@@ -87,7 +115,14 @@ pub fn merge(opts: &CountOptions, memory: usize, paths: &[String]) -> Result<Opt
     let Some((_, input_header)) = first else {
         return Ok(None);
     };
-    Ok(Some((header_row(opts, input_header.iter().collect())?, counter)))
+    match stats {
+        Some(table) if !opts.partial => {
+            let names = input_header.iter().take(nkeys).chain(stats::COLUMNS.map(str::as_bytes));
+            Ok(Some((header_row(opts, names.collect())?, Merged::Stats(table))))
+        }
+        Some(table) => Ok(Some((header_row(opts, input_header.iter().collect())?, Merged::Stats(table)))),
+        None => Ok(Some((header_row(opts, input_header.iter().collect())?, Merged::Counts(counter)))),
+    }
 }
 
 /// Whether a column is the count that ticky-count writes last (`count`, or `Count` as the daily

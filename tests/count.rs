@@ -429,10 +429,10 @@ fn a_field_no_record_has_is_warned_of_unless_ticky_parse_writes_it() {
     assert_eq!(wd.read("levels.csv"), b"level,count\nINFO,2\n");
     assert!(stderr.starts_with("ticky-count: warning: no record has a field \"levle\" (2 read)"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    // A day without errors has no `error` field anywhere: no news. A key that is there, if only
-    // as null, is no typo.
+    // A day without errors has no `error` field anywhere, nor an ERROR for its pivot column: no
+    // news. A key that is there, if only as null, is no typo.
     for args in
-        [&["--by", "error"][..], &["--by", "queue"], &["--by", "user", "--pivot", "level", "--columns", "ERROR"]]
+        [&["--by", "error"][..], &["--by", "queue"], &["--by", "user", "--pivot", "level", "--columns", "INFO,ERROR"]]
     {
         let (_, stderr) = run(args);
         assert_eq!(stderr, "", "{args:?}");
@@ -599,15 +599,7 @@ fn merged_and_whole(wd: &Workdir, records: &[String], cuts: &[usize], opts: &Cou
     let whole = wd.write("whole.jsonl", records.concat());
     let mut expected = Vec::new();
     count::run(std::slice::from_ref(opts), &[whole.display().to_string()], &mut expected).unwrap();
-    let merge = CountOptions {
-        merge: true,
-        by: opts.by.clone(),
-        header: None,
-        pivot: None,
-        filters: vec![],
-        output: None,
-        keys: None,
-    };
+    let merge = CountOptions { merge: true, by: opts.by.clone(), ..CountOptions::default() };
     let mut merged = Vec::new();
     count::run(std::slice::from_ref(&merge), &parts, &mut merged).unwrap();
     (merged, expected)

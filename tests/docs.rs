@@ -93,7 +93,12 @@ fn man_renders_and_install_gives_working_commands() {
         .expect("man is needed: scripts/test.sh installs man-db");
     let text = String::from_utf8_lossy(&rendered.stdout);
     assert!(
-        rendered.status.success() && text.contains("ticky-count - count records or raw syslog lines per key, as CSV"),
+        rendered.status.success()
+            && text
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .contains("ticky-count - count records or raw logs per key: counts, stats, time buckets"),
         "{text}"
     );
 

@@ -97,23 +97,6 @@ fn a_64_mb_line_is_read_whole_by_every_tool_given_max_line() {
     }
 }
 
-/// Peak memory (RSS, KiB) of a shell command, its output thrown away, measured by Python's
-/// getrusage of its children (the largest of them).
-fn peak_kib(wd: &Workdir, script: &str) -> u64 {
-    let mut cmd = std::process::Command::new("python3");
-    cmd.current_dir(&wd.dir).env("PATH", common::path_with_bins()).args([
-        "-c",
-        "import resource, subprocess, sys\n\
-         r = subprocess.run(['bash', '-o', 'pipefail', '-c', sys.argv[1] + ' > /dev/null'])\n\
-         print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
-        script,
-    ]);
-    let out = String::from_utf8(wd.stdout(&mut cmd, "")).unwrap();
-    let (code, kib) = out.trim().split_once(' ').unwrap();
-    assert_eq!(code, "0", "{script}");
-    kib.parse().unwrap()
-}
-
 #[test]
 fn a_line_longer_than_max_line_is_cut_marked_and_counted() {
     let wd = Workdir::new("hostile-cut");
@@ -184,7 +167,7 @@ fn memory_stays_bounded_on_endless_and_huge_lines() {
             "(printf 'a,count\\nx,\"'; head -c 300000000 /dev/zero | tr '\\0' 'y') | ticky-count --merge; test $? = 1",
         ),
     ] {
-        let kib = peak_kib(&wd, script);
+        let kib = common::peak_kib(&wd, script);
         assert!(kib < limit, "{what}: {kib} KiB");
     }
     let _ = std::fs::remove_file(wd.path("zero.log"));
@@ -218,7 +201,7 @@ with open("want.csv", "w") as want:
         ("a file, on every core", "ticky-count --by user keys.log | cmp - want.csv"),
         ("standard input, one thread", "ticky-count --by user < keys.log | cmp - want.csv"),
     ] {
-        let kib = peak_kib(&wd, script);
+        let kib = common::peak_kib(&wd, script);
         assert!(kib < limit, "{what}: {kib} KiB");
     }
     for file in ["keys.log", "want.csv"] {

@@ -9,6 +9,7 @@ use common::Workdir;
 use proptest::prelude::*;
 use ticky::count::{self, CountOptions, Pivot, ReadOptions};
 use ticky::csvio::{self, CsvReader, Row};
+use ticky::filter::Condition;
 use ticky::html::{self, HtmlOptions};
 use ticky::parse::{self, ParseOptions};
 use ticky::sort::{self, SortKey};
@@ -49,7 +50,8 @@ fn tables() -> Vec<CountOptions> {
         pivot: Some(Pivot { field: "level".into(), columns: vec!["INFO".into(), "ERROR".into()] }),
         ..by("user")
     });
-    tables.push(CountOptions { filters: vec![("program".into(), "sshd".into())], ..by("message") });
+    let sshd = Condition::parse("program=sshd").unwrap();
+    tables.push(CountOptions { filters: vec![sshd], ..by("message") });
     tables
 }
 

@@ -2,52 +2,54 @@ use std::process::ExitCode;
 
 use lexopt::prelude::*;
 use ticky::count::{self, CountOptions, Pivot, ReadOptions};
+use ticky::filter::Condition;
+use ticky::moment::{self, Clock, Zone};
 use ticky::{cli, output};
 use ticky::{input, Error, Result};
 
 const NAME: &str = "ticky-count";
 
 const HELP: &str = "\
-ticky-count: count records or raw syslog lines per key, as CSV
+ticky-count: count records or raw logs per key, as CSV; stats of a number per key
 
 Usage: ticky-count --by FIELD[,FIELD...] [OPTIONS] [--and --by FIELD... [OPTIONS]]... [FILE...]
        ticky-count --merge [--by FIELD,... | --keys N] [--header A,B,...] [-o FILE] [FILE...]
 
-Reads each FILE or standard input: JSON Lines as ticky-parse writes them, or (when the first
-non-blank byte is not '{') a raw syslog, parsed as ticky-parse would, with its summary on standard
-error. A regular file is counted on every core. Writes CSV: a header, then one row per distinct
-key with its count, by count descending, ties by key ascending.
-Records without every key field are not counted; a field that no record has, and that ticky-parse
-never writes (a typo such as --by usr), gets a warning. With --and, one pass makes several tables,
-each with its own options; at most one of them may go to standard output.
+Reads each FILE or standard input: JSON Lines as ticky-parse writes them, or a raw log, parsed in
+process (a regular file on every core). Writes CSV: a header, then a row per distinct key, by count
+descending, ties by key (a table with a time bucket: by time, empty buckets as zero rows). Records
+without every key field are not counted; warnings name fields, values and times that matched
+nothing. With --and, one pass makes several tables; at most one goes to standard output.
 
-Options:
-      --by FIELD[,FIELD...]     the key: count records per distinct value of these fields
-      --pivot FIELD             cross-tabulate: one count column per value of FIELD ...
-      --columns V1[,V2...]      ... for these values, in this order (required with --pivot)
-      --where FIELD=VALUE       count only records whose FIELD is VALUE (repeatable: all must hold)
+Table options:
+      --by FIELD[,FIELD...]     the key; time/5m is the time in buckets (Ns, Nm, Nh, Nd)
+      --pivot FIELD             one count column per value of FIELD listed with --columns V1,V2...
+      --stats FIELD             count,min,mean,p50,p90,p95,p99,max,sum of a number (1% at most off)
+      --exact                   with --stats: every value kept, percentiles exact
+      --partial                 with --stats: write the mergeable state, for --merge
+      --where COND              FIELD=V, !=, <, <=, >, >= (numbers when both are), ~ REGEX, !~
+      --since TIME              only times from TIME: ISO 8601, today, yesterday, -1h, -30m
+      --until TIME              only times before TIME
+      --order count|key         rows by count descending (default) or by key ascending
       --header A[,B...]         name the output columns (every one of them)
-  -o, --output FILE             write this table to FILE instead of standard output (-); FILE is
-                                replaced only when the run succeeds, and may be an input too
+  -o, --output FILE             write to FILE, replaced only when the run succeeds (- : stdout)
       --and                     start another table: the options after it are its own
-      --merge                   sum CSVs that ticky-count wrote (same header); the key: the first
-                                columns, as many as --by or --keys N says, else all but 'count'
-      --keys N                  with --merge: the number of key columns
-      --format NAME             syslog, combined, common, python, json (app logs), jsonl, or auto
-      --duration-unit s|ms|us   unit of access logs' request times (default s; as ticky-parse)
-      --pattern REGEX           read lines with a regex, as ticky-parse --pattern (--patterns FILE)
-      --year YYYY               year of RFC 3164 timestamps in raw logs (as ticky-parse --year)
+Input options:
+      --merge                   sum tables that ticky-count wrote, merge --partial stats (--keys N)
+      --format NAME             syslog, combined, common, python, json (app logs), jsonl, auto
+      --pattern REGEX           read lines with a regex, as ticky-parse (--patterns FILE)
+      --duration-unit s|ms|us   unit of access logs' request times (default s)
+      --year YYYY               year of RFC 3164 times (as ticky-parse --year)
+      --tz ZONE                 zone of local times, and of buckets: UTC, +01:00, Europe/Paris
       --threads N               threads for a regular file (default: every core)
-      --summary-csv FILE        write the raw logs' summary as ticky-parse --summary-csv does
-      --lines                   count a record with repeat (message repeated N times) once
-      --max-line N              cut raw lines longer than N bytes (default 1M) as ticky-parse does
-      --memory SIZE             memory for counts (default 64M); beyond it, exact via $TMPDIR files
-  -h, --help                    print this help
-  -V, --version                 print the version
+      --memory SIZE             memory for counts (default 64M); beyond it, exact via $TMPDIR
+      --lines  --max-line N  --summary-csv FILE   as ticky-parse (see the man page)
+  -h, --help  -V, --version
 
 Examples:
-  ticky-parse syslog.log | ticky-count --by user --pivot level --columns INFO,ERROR
-  ticky-parse syslog.log | ticky-count --by error -o errors.csv --and --by user -o users.csv
+  ticky-count --by user --pivot level --columns INFO,ERROR syslog.log
+  ticky-count --by path --stats duration_ms --where 'status>=500' --since today access.log
+  ticky-count --by time/1h --where level=ERROR -o errors-per-hour.csv syslog.log
 ";
 
 fn main() -> ExitCode {
@@ -71,13 +73,21 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Long("columns") => table.columns = Some(cli::list_value(&mut args, "--columns")?),
             Long("where") => {
                 let value = cli::string_value(&mut args, "--where")?;
-                match value.split_once('=') {
-                    Some((field, v)) if !field.is_empty() => {
-                        table.opts.filters.push((field.to_string(), v.to_string()))
-                    }
-                    _ => return Err(Error::usage(format!("--where: expected FIELD=VALUE, not {value:?}"))),
+                table.opts.filters.push(Condition::parse(&value).map_err(Error::usage)?);
+            }
+            Long("since") => table.since = Some(cli::string_value(&mut args, "--since")?),
+            Long("until") => table.until = Some(cli::string_value(&mut args, "--until")?),
+            Long("stats") => table.opts.stats = Some(cli::string_value(&mut args, "--stats")?),
+            Long("exact") => table.opts.exact = true,
+            Long("partial") => table.opts.partial = true,
+            Long("order") => {
+                table.opts.by_key = match cli::string_value(&mut args, "--order")?.as_str() {
+                    "count" => false,
+                    "key" => true,
+                    other => return Err(Error::usage(format!("--order: expected count or key, not {other:?}"))),
                 }
             }
+            Long("tz") => read.zone = Zone::parse(&cli::string_value(&mut args, "--tz")?).map_err(Error::usage)?,
             Long("header") => table.opts.header = Some(cli::list_value(&mut args, "--header")?),
             Short('o') | Long("output") => {
                 let path = cli::string_value(&mut args, "--output")?;
@@ -95,7 +105,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
                     }
                 }
             }
-            Long("and") => tables.push(std::mem::take(&mut table).finish()?),
+            Long("and") => tables.push(std::mem::take(&mut table)),
             Long("year") => read.year = Some(cli::year_value(&mut args)?),
             Long("format") => read.format = cli::format_value(&mut args)?,
             Long("pattern") => pattern = Some(cli::string_value(&mut args, "--pattern")?),
@@ -110,7 +120,9 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             _ => return Err(arg.unexpected().into()),
         }
     }
-    tables.push(table.finish()?);
+    tables.push(table);
+    let now = std::time::SystemTime::now();
+    let tables = tables.into_iter().map(|t| t.finish(&read.zone, now)).collect::<Result<Vec<_>>>()?;
     read.format = cli::with_pattern(read.format, pattern.as_deref(), &pattern_files)?;
     let paths = input::names_or_stdin(paths);
     cli::hint_if_terminal(NAME, &paths, "records or a log");
@@ -138,11 +150,21 @@ struct TableArgs {
     opts: CountOptions,
     pivot: Option<String>,
     columns: Option<Vec<String>>,
+    since: Option<String>,
+    until: Option<String>,
 }
 
 impl TableArgs {
-    fn finish(self) -> Result<CountOptions> {
+    /// The table's options; `--since` and `--until` read in `zone` (`--tz` may come after them).
+    fn finish(self, zone: &Zone, now: std::time::SystemTime) -> Result<CountOptions> {
         let mut opts = self.opts;
+        let mut clock = Clock::new(zone.clone());
+        let mut bound = |text: Option<String>, option: &str| {
+            text.map(|t| moment::parse_bound(&t, &mut clock, now).map_err(|e| Error::usage(format!("{option}: {e}"))))
+                .transpose()
+        };
+        opts.since = bound(self.since, "--since")?;
+        opts.until = bound(self.until, "--until")?;
         opts.pivot = match (self.pivot, self.columns) {
             (Some(field), Some(columns)) => {
                 if let Some(twice) = columns.iter().enumerate().find_map(|(i, c)| columns[..i].contains(c).then_some(c))

@@ -188,3 +188,20 @@ pub fn sql_counts(wd: &Workdir, db: &str, query: &str) -> std::collections::BTre
     cmd.current_dir(&wd.dir).args(["-csv", db, query]);
     count_rows(&wd.stdout(&mut cmd, ""))
 }
+
+/// Peak memory (RSS, KiB) of a shell command, its output thrown away, measured by Python's
+/// getrusage of its children (the largest of them).
+pub fn peak_kib(wd: &Workdir, script: &str) -> u64 {
+    let mut cmd = std::process::Command::new("python3");
+    cmd.current_dir(&wd.dir).env("PATH", path_with_bins()).args([
+        "-c",
+        "import resource, subprocess, sys\n\
+         r = subprocess.run(['bash', '-o', 'pipefail', '-c', sys.argv[1] + ' > /dev/null'])\n\
+         print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+        script,
+    ]);
+    let out = String::from_utf8(wd.stdout(&mut cmd, "")).unwrap();
+    let (code, kib) = out.trim().split_once(' ').unwrap();
+    assert_eq!(code, "0", "{script}");
+    kib.parse().unwrap()
+}
