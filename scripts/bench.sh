@@ -15,7 +15,8 @@
 #   moved through a pipe by dd into wc -l (the card's pipeline if parsing cost nothing too);
 # ticky-store against sqlite-utils on the first million records; an access log (ticky-gen --format
 # combined, ACCESS_LINES lines, default 3000000): ticky-parse on it, and ticky-count's tables by
-# status and by path against GoAccess's report of the same log (hits per path checked equal); and
+# status and by path against GoAccess's report of the same log (hits per path checked equal),
+# ticky-count --stats against Miller's stats1 (p50/p95/p99 per path checked within 1%); and
 # the peak memory (RSS) of each ticky tool. It checks that every contender computed the same
 # ranking, that the daily report's user table equals the generator's truth, prints a table and
 # writes it to target/bench.txt.
@@ -230,6 +231,44 @@ else
 fi
 rm -f "$work/paths.csv" "$work/status.csv"
 
+# Request time percentiles per path: ticky-count --stats on the raw access log (every core) against
+# Miller's stats1 (Debian: apt-get install miller) on the same requests as a CSV of path and
+# duration_ms only, the smallest input it could be given (made once, not timed). Miller holds every
+# value; ticky a histogram per path. The two must agree within 1%.
+declare -a stats_t
+for ((r = 1; r <= runs; r++)); do
+    start=$(date +%s.%N)
+    "$bin/ticky-count" --by path --stats duration_ms "$access" >"$work/stats.csv" 2>/dev/null
+    end=$(date +%s.%N)
+    stats_t+=("$(calc "$end - $start")")
+done
+stats_s=$(printf '%s\n' "${stats_t[@]}" | median)
+rss_stats=$(rss "$bin/ticky-count" --by path --stats duration_ms "$access")
+mlr_s=""
+if command -v mlr >/dev/null; then
+    "$bin/ticky-parse" "$access" 2>/dev/null | mlr --ijsonl --ocsv cut -o -f path,duration_ms >"$work/durations.csv"
+    echo "bench.sh: Miller stats1, once (it is slow)" >&2
+    start=$(date +%s.%N)
+    mlr --icsv --ocsv stats1 -a p50,p95,p99 -f duration_ms -g path "$work/durations.csv" >"$work/mlr.csv"
+    end=$(date +%s.%N)
+    mlr_s=$(calc "$end - $start")
+    rss_mlr=$(rss mlr --icsv --ocsv stats1 -a p50,p95,p99 -f duration_ms -g path "$work/durations.csv")
+    python3 - "$work/stats.csv" "$work/mlr.csv" <<'PY' || { echo "bench.sh: ticky-count --stats and Miller differ by more than 1%" >&2; exit 1; }
+import csv, sys
+ours = {r["path"]: r for r in csv.DictReader(open(sys.argv[1], newline=""))}
+theirs = {r["path"]: r for r in csv.DictReader(open(sys.argv[2], newline=""))}
+assert ours.keys() == theirs.keys(), (ours.keys(), theirs.keys())
+for path, row in theirs.items():
+    for p in ("p50", "p95", "p99"):
+        a, b = float(ours[path][p]), float(row["duration_ms_" + p])
+        assert abs(a - b) <= 0.01 * b, (path, p, a, b)
+PY
+    rm -f "$work/durations.csv" "$work/mlr.csv"
+else
+    echo "bench.sh: mlr not found: --stats is timed alone" >&2
+fi
+rm -f "$work/stats.csv"
+
 # Peak memory of each tool on its own input.
 "$bin/ticky-count" --by error --header Error,Count "$records" >"$work/errors.csv"
 rss_parse=$(rss "$bin/ticky-parse" "$log")
@@ -286,6 +325,12 @@ python_s=${seconds["original Python report"]:-}
     if [ -n "$goaccess_s" ]; then
         printf '  goaccess --log-format=COMBINED -o .json %6.2f s  %5.0f MB/s; ticky-count %.0fx faster (target 20x), same hits per path\n' \
             "$goaccess_s" "$(calc "$access_mb / $goaccess_s")" "$(calc "$goaccess_s / $access_count")"
+    fi
+    printf '  ticky-count --by path --stats duration_ms %6.2f s  %5.0f MB/s  %5.1f MB peak\n' \
+        "$stats_s" "$(calc "$access_mb / $stats_s")" "$(calc "$rss_stats / 1024")"
+    if [ -n "$mlr_s" ]; then
+        printf '  mlr stats1 -a p50,p95,p99 (CSV of path,duration_ms) %6.2f s  %5.1f MB peak; ticky-count %.0fx faster (target 20x), p50/p95/p99 within 1%%\n' \
+            "$mlr_s" "$(calc "$rss_mlr / 1024")" "$(calc "$mlr_s / $stats_s")"
     fi
     printf '\npeak RSS (target under 16 MB per thread)\n'
     printf '  ticky-parse                  %6.1f MB\n' "$(calc "$rss_parse / 1024")"

@@ -17,14 +17,82 @@ pub struct HtmlOptions {
     pub subtitle: Option<String>,
     /// Rows longer than the records of lines of this length are refused (`--max-line`).
     pub max_line: usize,
+    /// A caption for the table (`--caption`).
+    pub caption: Option<String>,
+    /// A last row with the sums of the count columns (`--totals`).
+    pub totals: bool,
+    /// The unit of a stats table's values, shown in their headers (`--unit ms`).
+    pub unit: Option<String>,
+}
+
+impl HtmlOptions {
+    /// A page titled `title`, with nothing else asked for.
+    pub fn titled(title: &str) -> HtmlOptions {
+        HtmlOptions {
+            title: title.to_string(),
+            subtitle: None,
+            max_line: input::MAX_LINE,
+            caption: None,
+            totals: false,
+            unit: None,
+        }
+    }
+}
+
+/// Columns of a stats table (`ticky-count --stats`) whose values are a distribution: not summed,
+/// not drawn as counts.
+const STAT_COLUMNS: [&str; 7] = ["min", "mean", "p50", "p90", "p95", "p99", "max"];
+
+/// Numeric fields of records that name things rather than measure them: no thousands separators,
+/// no totals (ticket 4,217 would be wrong).
+const IDENTIFIERS: [&str; 6] = ["line", "pid", "ticket", "status", "port", "year"];
+
+/// The rows of a chart: each row's first cell, and its cells as numbers (NaN for others).
+type Points = (Vec<Vec<u8>>, Vec<Vec<f64>>);
+
+/// What a numeric column is, by its header and place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// The first column (a table's key), an identifier, or not numeric.
+    Label,
+    /// A count or a sum: grouped digits, totalled, charted.
+    Count,
+    /// A value of a distribution (a stats table's min … max): grouped digits, charted as p50,
+    /// p95, p99.
+    Stat,
+}
+
+/// Digits grouped by thousands with commas (`1234567.5` → `1,234,567.5`); anything but a plain
+/// decimal number is returned as it is.
+pub fn grouped(cell: &[u8]) -> Vec<u8> {
+    let (sign, rest) = match cell {
+        [b'-', rest @ ..] => (&b"-"[..], rest),
+        _ => (&b""[..], cell),
+    };
+    let int_len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let tail = &rest[int_len..];
+    let plain = int_len > 0 && (tail.is_empty() || tail[0] == b'.' && tail[1..].iter().all(u8::is_ascii_digit));
+    if !plain || int_len <= 3 {
+        return cell.to_vec();
+    }
+    let mut out = sign.to_vec();
+    for (i, &d) in rest[..int_len].iter().enumerate() {
+        if i > 0 && (int_len - i) % 3 == 0 {
+            out.push(b',');
+        }
+        out.push(d);
+    }
+    out.extend_from_slice(tail);
+    out
 }
 
 const STYLE: &str = r#"
 :root { color-scheme: light dark; --fg: #1d232a; --bg: #ffffff; --muted: #5d6875; --line: #d9dee4;
-        --stripe: #f5f7f9; --bar: #7aa7e0; --head: #eef2f6; }
+        --stripe: #f5f7f9; --bar: #7aa7e0; --head: #eef2f6;
+        --s1: #2f6fbd; --s2: #c2571a; --s3: #2e8b57; --s4: #8b4fb3; }
 @media (prefers-color-scheme: dark) {
   :root { --fg: #e3e8ee; --bg: #14181d; --muted: #9aa5b1; --line: #2e3742; --stripe: #1a2027;
-          --bar: #3f6fae; --head: #212a33; }
+          --bar: #3f6fae; --head: #212a33; --s1: #6ea8ee; --s2: #f08a4b; --s3: #5fc08a; --s4: #b98ce0; }
 }
 * { box-sizing: border-box; }
 body { margin: 0; padding: 1.5rem 1rem; font: 16px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
@@ -44,7 +112,27 @@ td.bar span { position: relative; }
 td.bar i { position: absolute; left: 0; top: .25rem; bottom: .25rem; background: var(--bar); opacity: .45;
            border-radius: 2px; }
 p.empty { color: var(--muted); }
+caption { caption-side: top; text-align: left; color: var(--muted); padding: 0 0 .5rem; }
+tfoot th, tfoot td { font-weight: 600; border-top: 2px solid var(--line); border-bottom: 0; }
+th.hl, td.hl { font-weight: 600; }
+td.time { white-space: nowrap; overflow-wrap: normal; font-variant-numeric: tabular-nums; }
+figure.chart { margin: 0 0 1.25rem; }
+figure.chart svg { width: 100%; height: auto; display: block; }
+.chart text { fill: var(--muted); font-size: 12px; }
+.chart text.yl { text-anchor: end; }
+.chart .grid { stroke: var(--line); stroke-width: 1; }
+.chart .axis { stroke: var(--muted); stroke-width: 1; }
+.chart .line { fill: none; stroke-width: 2; stroke-linejoin: round; }
+.chart g.s1 rect { fill: var(--s1); }
+.chart .line.s1 { stroke: var(--s1); } .chart .line.s2 { stroke: var(--s2); }
+.chart .line.s3 { stroke: var(--s3); } .chart .line.s4 { stroke: var(--s4); }
+figcaption { color: var(--muted); font-size: .875rem; }
+figcaption .key { display: inline-block; width: .8rem; height: .8rem; margin: 0 .3rem 0 .6rem;
+                  border-radius: 2px; vertical-align: -1px; }
+.key.s1 { background: var(--s1); } .key.s2 { background: var(--s2); }
+.key.s3 { background: var(--s3); } .key.s4 { background: var(--s4); }
 @media print {
+  .chart *, .key { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
   body { padding: 0; font-size: 11pt; color: #000; background: #fff; }
   thead th { position: static; }
   td.bar i { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
@@ -120,6 +208,8 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
     // First pass: which columns are numbers, the largest of each, and the rows kept for the second.
     let mut columns: Vec<Column> = Vec::new();
     let mut rows = Spool::default();
+    // For a chart: each row's first cell and numbers, while there are few enough rows.
+    let mut points: Option<Points> = Some((Vec::new(), Vec::new()));
     let hint = "ticky-html shows a table; make one first, e.g. ticky-count --by error LOG | ticky-html";
     let max_row = input::record_limit(opts.max_line);
     let header = csvio::each_row(input::open_all(paths)?, hint, max_row, |header, row| {
@@ -129,6 +219,14 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
         for (column, cell) in columns.iter_mut().zip(row.iter()) {
             column.add(cell);
         }
+        if let Some((labels, values)) = &mut points {
+            if labels.len() == crate::chart::MAX_POINTS {
+                points = None;
+            } else {
+                labels.push(row.get(0).to_vec());
+                values.push(row.iter().map(|c| number(c).unwrap_or(f64::NAN)).collect());
+            }
+        }
         rows.push(row)
     })?;
     let Some(header) = header else {
@@ -137,6 +235,16 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
     };
     columns.resize(header.len(), Column::default());
     let numeric: Vec<bool> = columns.iter().map(Column::numeric).collect();
+    let roles: Vec<Role> = header
+        .iter()
+        .enumerate()
+        .map(|(c, name)| match name {
+            _ if c == 0 || !numeric[c] || IDENTIFIERS.iter().any(|i| i.as_bytes() == name) => Role::Label,
+            _ if STAT_COLUMNS.iter().any(|s| s.as_bytes() == name) => Role::Stat,
+            _ => Role::Count,
+        })
+        .collect();
+    let stats_table = roles.contains(&Role::Stat);
     let bar_column = numeric.iter().position(|&n| n);
     let max = bar_column.map_or(0.0, |c| columns[c].max);
     let row_count = rows.count;
@@ -156,33 +264,101 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
         escape(&mut page, sub.as_bytes());
         page.extend_from_slice(b"</p>\n");
     }
-    page.extend_from_slice(b"<div class=\"wrap\">\n<table>\n<thead>\n<tr>");
+    // A table of time buckets (ticky-count --by time/1h) gets a chart: its counts, or a stats
+    // table's p50, p95 and p99.
+    let timed = crate::moment::split_bucket(&String::from_utf8_lossy(header.get(0))).is_some()
+        || columns.first().is_some_and(|c| c.filled && !c.not_times);
+    if let (true, Some((labels, values))) = (timed, &points) {
+        let charted: Vec<usize> = match stats_table {
+            true => (0..header.len()).filter(|&c| [&b"p50"[..], b"p95", b"p99"].contains(&header.get(c))).collect(),
+            false => (0..header.len()).filter(|&c| roles[c] == Role::Count && header.get(c) != b"sum").collect(),
+        };
+        let series: Vec<crate::chart::Series> = charted
+            .iter()
+            .take(8)
+            .map(|&c| crate::chart::Series {
+                name: header.get(c).to_vec(),
+                values: values.iter().map(|row| row.get(c).copied().unwrap_or(f64::NAN)).collect(),
+            })
+            .collect();
+        crate::chart::write(&mut page, labels, &series, opts.unit.as_deref().filter(|_| stats_table));
+    }
+    page.extend_from_slice(b"<div class=\"wrap\">\n<table>\n");
+    if let Some(caption) = &opts.caption {
+        page.extend_from_slice(b"<caption>");
+        escape(&mut page, caption.as_bytes());
+        page.extend_from_slice(b"</caption>\n");
+    }
+    page.extend_from_slice(b"<thead>\n<tr>");
+    let highlight = |c: usize| stats_table && header.get(c) == b"p95";
     for (c, name) in header.iter().enumerate() {
-        page.extend_from_slice(if numeric[c] { b"<th scope=\"col\" class=\"num\">" } else { b"<th scope=\"col\">" });
+        let class = match (numeric[c], highlight(c)) {
+            (true, true) => &b"<th scope=\"col\" class=\"num hl\">"[..],
+            (true, false) => b"<th scope=\"col\" class=\"num\">",
+            (false, _) => b"<th scope=\"col\">",
+        };
+        page.extend_from_slice(class);
         escape(&mut page, name);
+        if let (Some(unit), true) = (&opts.unit, roles[c] == Role::Stat || stats_table && name == b"sum") {
+            page.extend_from_slice(b" (");
+            escape(&mut page, unit.as_bytes());
+            page.push(b')');
+        }
         page.extend_from_slice(b"</th>");
     }
     page.extend_from_slice(b"</tr>\n</thead>\n<tbody>\n");
     let mut reader = CsvReader::new(rows.into_reader()?, "a temporary file");
     let mut row = Row::default();
+    // Totals in billionths, exact whatever the order (None: a cell that is not a number).
+    let mut totals: Vec<Option<i128>> = vec![Some(0); header.len()];
     while reader.read_row(&mut row)?.is_some() {
         page.extend_from_slice(b"<tr>");
         for (c, cell) in row.iter().enumerate() {
+            let role = roles.get(c).copied().unwrap_or(Role::Label);
+            let shown = match role {
+                Role::Label => cell.to_vec(),
+                Role::Count | Role::Stat => grouped(cell),
+            };
+            if role == Role::Count && !cell.is_empty() {
+                totals[c] = totals[c].zip(crate::stats::parse_number(cell)).map(|(t, n)| t.saturating_add(n));
+            }
             if Some(c) == bar_column {
                 let share = number(cell).filter(|_| max > 0.0).map_or(0.0, |n| (n / max * 100.0).clamp(0.0, 100.0));
                 let _ = write!(page, "<td class=\"num bar\"><i style=\"width:{share:.1}%\"></i><span>");
-                escape(&mut page, cell);
+                escape(&mut page, &shown);
                 page.extend_from_slice(b"</span></td>");
             } else {
-                page.extend_from_slice(if numeric[c] { b"<td class=\"num\">" } else { b"<td>" });
-                escape(&mut page, cell);
+                page.extend_from_slice(match (numeric.get(c) == Some(&true), highlight(c)) {
+                    (true, true) => &b"<td class=\"num hl\">"[..],
+                    (true, false) => b"<td class=\"num\">",
+                    (false, _) if c == 0 && timed => b"<td class=\"time\">",
+                    (false, _) => b"<td>",
+                });
+                escape(&mut page, &shown);
                 page.extend_from_slice(b"</td>");
             }
         }
         page.extend_from_slice(b"</tr>\n");
         output::write_when_full(&mut page, out)?;
     }
-    page.extend_from_slice(b"</tbody>\n</table>\n</div>\n");
+    page.extend_from_slice(b"</tbody>\n");
+    if opts.totals && row_count > 0 {
+        page.extend_from_slice(b"<tfoot>\n<tr><th scope=\"row\">Total</th>");
+        for c in 1..header.len() {
+            match (roles[c], totals[c]) {
+                (Role::Count, Some(total)) => {
+                    let mut text = Vec::new();
+                    crate::stats::write_exact(&mut text, total);
+                    page.extend_from_slice(b"<td class=\"num\">");
+                    escape(&mut page, &grouped(&text));
+                    page.extend_from_slice(b"</td>");
+                }
+                _ => page.extend_from_slice(b"<td></td>"),
+            }
+        }
+        page.extend_from_slice(b"</tr>\n</tfoot>\n");
+    }
+    page.extend_from_slice(b"</table>\n</div>\n");
     if row_count == 0 {
         page.extend_from_slice(b"<p class=\"empty\">No rows.</p>\n");
     }
@@ -196,6 +372,8 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
 struct Column {
     filled: bool,
     not_numbers: bool,
+    /// Some non-empty cell is not an ISO 8601 time.
+    not_times: bool,
     max: f64,
 }
 
@@ -208,6 +386,9 @@ impl Column {
         match number(cell) {
             Some(n) => self.max = self.max.max(n),
             None => self.not_numbers = true,
+        }
+        if !self.not_times && crate::moment::parse_time(cell).is_none() {
+            self.not_times = true;
         }
     }
 
@@ -265,6 +446,15 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;\u{fffd}"
         );
+    }
+
+    #[test]
+    fn digits_are_grouped_by_thousands() {
+        for (cell, shown) in
+            [("1234567", "1,234,567"), ("-1234.5", "-1,234.5"), ("999", "999"), ("12e5", "12e5"), ("1.2.3", "1.2.3")]
+        {
+            assert_eq!(grouped(cell.as_bytes()), shown.as_bytes(), "{cell}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod chart;
 pub mod cli;
 pub mod count;
 pub mod counter;

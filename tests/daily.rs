@@ -7,7 +7,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -317,36 +317,6 @@ impl Drop for Nginx {
     }
 }
 
-fn chromium(args: &[&str]) -> Output {
-    let profile = tempdir_for_chromium();
-    let out = Command::new("timeout")
-        .args(["120", "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
-        .args([
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("cannot run chromium (scripts/test.sh installs it)");
-    let _ = fs::remove_dir_all(&profile);
-    assert!(out.status.success(), "chromium failed: {out:?}");
-    out
-}
-
-fn tempdir_for_chromium() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "chromium-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// The text of every `<td>` of the first column of each body row in a DOM dump, unescaped.
 fn first_cells(dom: &str) -> Vec<String> {
     let body = &dom[dom.find("<tbody>").expect("no tbody")..];
@@ -408,21 +378,21 @@ fn nginx_serves_the_report_and_chromium_shows_hostile_names_as_text() {
 
     let shots = repo_root().join("target/e2e");
     fs::create_dir_all(&shots).unwrap();
-    let dom = String::from_utf8(chromium(&["--dump-dom", &nginx.url("user_statistics.html")]).stdout).unwrap();
+    let dom = String::from_utf8(common::chromium(&["--dump-dom", &nginx.url("user_statistics.html")]).stdout).unwrap();
     let mut expected: Vec<String> = hostile.iter().map(|s| s.to_string()).collect();
     expected.sort();
     assert_eq!(first_cells(&dom), expected, "{dom}");
     assert!(!dom.contains("<script>") && !dom.contains("<img"), "markup from the log became elements: {dom}");
     assert!(dom.contains("<th scope=\"col\">Username</th>"), "{dom}");
 
-    let dom = String::from_utf8(chromium(&["--dump-dom", &nginx.url("error_message.html")]).stdout).unwrap();
+    let dom = String::from_utf8(common::chromium(&["--dump-dom", &nginx.url("error_message.html")]).stdout).unwrap();
     assert_eq!(first_cells(&dom), ["Connection to DB failed"]);
     assert!(dom.contains("<span>15</span>"), "{dom}");
 
     for page in ["index", "error_message", "user_statistics"] {
         let png = shots.join(format!("{page}.png"));
         let _ = fs::remove_file(&png);
-        chromium(&[
+        common::chromium(&[
             "--window-size=1000,800",
             &format!("--screenshot={}", png.display()),
             &nginx.url(&format!("{page}.html")),

@@ -362,6 +362,7 @@ fn a_table_larger_than_html_keeps_in_memory_goes_through_a_temporary_file() {
     for (i, cell) in [0, 999, rows / 2 + 1, rows - 1].map(|i| (i, cells[i])) {
         let n = if i == rows - 1 { 4000 } else { i % 1000 };
         let share = format!("{:.1}%", n as f64 / 4000.0 * 100.0);
+        let n = common::with_commas(n as u64);
         let expected = format!("user{i:07}</td><td class=\"num bar\"><i style=\"width:{share}\"></i><span>{n}</span>");
         assert!(cell.starts_with(&expected), "row {i}: {cell:?}");
     }

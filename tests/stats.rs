@@ -371,3 +371,39 @@ fn merged_partials_equal_the_whole_byte_for_byte() {
         assert_eq!(String::from_utf8_lossy(&merged), String::from_utf8_lossy(&whole), "{args:?}");
     }
 }
+
+#[test]
+fn a_page_of_time_buckets_has_a_chart_totals_and_grouped_digits_in_chromium() {
+    let wd = Workdir::new("stats-html");
+    let log = wd.stdout(wd.command("ticky-gen").args(["--format", "combined", "-n", "60000"]), "");
+    wd.write("access.log", &log);
+    let table = wd.stdout(wd.command("ticky-count").args(["--by", "time/1h", "access.log"]), "");
+    wd.write("hourly.csv", &table);
+    let counts = common::count_table(&table);
+    let page = wd.stdout(
+        wd.command("ticky-html").args(["--title", "Requests", "--totals", "--caption", "per <hour>", "hourly.csv"]),
+        "",
+    );
+    wd.write("hourly.html", &page);
+    let url = format!("file://{}", wd.path("hourly.html").display());
+    let dom = String::from_utf8(common::chromium(&["--dump-dom", &url]).stdout).unwrap();
+    // One bar per hour with requests, in an SVG that Chromium parsed as such.
+    assert_eq!(dom.matches("<rect ").count(), counts.values().filter(|&&n| n > 0).count(), "{dom}");
+    assert!(dom.contains("<svg viewBox") && dom.contains("<caption>per &lt;hour&gt;</caption>"), "{dom}");
+    let total: u64 = counts.values().sum();
+    assert!(total >= 1000);
+    assert!(
+        dom.contains(&format!("<th scope=\"row\">Total</th><td class=\"num\">{}</td>", common::with_commas(total))),
+        "{dom}"
+    );
+    let busiest = counts.values().max().unwrap();
+    assert!(dom.contains(&format!("<span>{}</span>", common::with_commas(*busiest))), "{dom}");
+
+    // Names from the table, in the chart's legend and labels, are text.
+    wd.write("hostile.csv", "time/1h,<script>alert(1)</script>,b\n2025-01-31T00:00:00,1,2\n2025-01-31T01:00:00,3,4\n");
+    wd.write("hostile.html", wd.stdout(wd.command("ticky-html").arg("hostile.csv"), ""));
+    let url = format!("file://{}", wd.path("hostile.html").display());
+    let dom = String::from_utf8(common::chromium(&["--dump-dom", &url]).stdout).unwrap();
+    assert!(!dom.contains("<script>") && dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{dom}");
+    assert_eq!(dom.matches("<path class=\"line").count(), 2, "a line per count column: {dom}");
+}

@@ -10,16 +10,21 @@ const NAME: &str = "ticky-html";
 const HELP: &str = "\
 ticky-html: turn a CSV table into one self-contained HTML page
 
-Usage: ticky-html [--title TEXT] [--subtitle TEXT] [--max-line N] [FILE...]
+Usage: ticky-html [--title TEXT] [--subtitle TEXT] [--caption TEXT] [--totals] [FILE...]
 
 Reads CSV (the first row is the header) from each FILE or standard input and writes an HTML5 page
-with the table: every cell escaped, numeric columns right-aligned, a bar for the first numeric
-column, inline CSS (light and dark, phone and print), no script, nothing from another host. A
-table larger than 8 MB is held in a temporary file in $TMPDIR (or /tmp) between its two passes.
+with the table: every cell escaped, numbers right-aligned with thousands separators, a bar for the
+first numeric column, inline CSS (light and dark, phone and print), no script, nothing from
+another host. A table of time buckets (ticky-count --by time/1h) gets an SVG chart above it: bars
+of its count, a line per count column, or a stats table's p50, p95 and p99; p95 is in bold. A table
+larger than 8 MB is held in a temporary file in $TMPDIR (or /tmp) between its two passes.
 
 Options:
       --title TEXT      page title and heading (default: Report)
       --subtitle TEXT   a line of text under the heading
+      --caption TEXT    a caption above the table
+      --totals          a last row with the sum of each count column
+      --unit TEXT       the unit of a stats table's values (ms), in their headers
       --max-line N      refuse a row longer than six times N bytes (default 1M)
   -h, --help            print this help
   -V, --version         print the version
@@ -33,7 +38,7 @@ fn main() -> ExitCode {
 }
 
 fn run(mut args: lexopt::Parser) -> Result<()> {
-    let mut opts = HtmlOptions { title: "Report".to_string(), subtitle: None, max_line: input::MAX_LINE };
+    let mut opts = HtmlOptions::titled("Report");
     let mut paths = Vec::new();
     while let Some(arg) = args.next()? {
         match arg {
@@ -42,6 +47,9 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Long("title") => opts.title = cli::string_value(&mut args, "--title")?,
             Long("subtitle") => opts.subtitle = Some(cli::string_value(&mut args, "--subtitle")?),
             Long("max-line") => opts.max_line = cli::max_line_value(&mut args)?,
+            Long("caption") => opts.caption = Some(cli::string_value(&mut args, "--caption")?),
+            Long("totals") => opts.totals = true,
+            Long("unit") => opts.unit = Some(cli::string_value(&mut args, "--unit")?),
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
         }

@@ -205,3 +205,47 @@ pub fn peak_kib(wd: &Workdir, script: &str) -> u64 {
     assert_eq!(code, "0", "{script}");
     kib.parse().unwrap()
 }
+
+/// Runs headless Chromium with a profile of its own and nothing that reaches the network.
+pub fn chromium(args: &[&str]) -> Output {
+    let profile = tempdir_for_chromium();
+    let out = Command::new("timeout")
+        .args(["120", "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
+        .args([
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot run chromium (scripts/test.sh installs it)");
+    let _ = std::fs::remove_dir_all(&profile);
+    assert!(out.status.success(), "chromium failed: {out:?}");
+    out
+}
+
+fn tempdir_for_chromium() -> PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "chromium-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Digits grouped by thousands, computed here rather than by ticky-html.
+pub fn with_commas(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
