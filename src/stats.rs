@@ -40,6 +40,10 @@ pub const PARTIAL_COLUMNS: [&str; 5] = ["count", "sum", "min", "max", "sketch"];
 /// exponent (`-12`, `0.25`, `1.5e3`). Digits beyond the ninth decimal are rounded half away from
 /// zero. `None` for anything else, and for numbers beyond ±10^27.
 pub fn parse_number(text: &[u8]) -> Option<i128> {
+    // Most numbers in logs are a few digits: no sign, no point.
+    if !text.is_empty() && text.len() <= 18 && text.iter().all(u8::is_ascii_digit) {
+        return Some(text.iter().fold(0i128, |n, &b| n * 10 + i128::from(b - b'0')) * SCALE);
+    }
     let (negative, t) = match text {
         [b'-', rest @ ..] => (true, rest),
         [b'+', rest @ ..] => (false, rest),
@@ -160,13 +164,39 @@ fn gamma() -> f64 {
     (1.0 + ALPHA) / (1.0 - ALPHA)
 }
 
+/// The bucket of a magnitude in billionths: ⌈ln(v) / ln(γ)⌉.
+fn bucket_of(magnitude: u128) -> i32 {
+    let x = (magnitude as f64 / SCALE as f64).ln() / gamma().ln();
+    // ⌈x⌉ without libm's ceil, which the baseline x86-64 target calls rather than inlines.
+    let i = x as i32;
+    if (i as f64) < x {
+        i + 1
+    } else {
+        i
+    }
+}
+
+/// Whole values below this have their bucket looked up: log values are mostly whole numbers (ms,
+/// bytes, statuses), and the lookup gives exactly what [`bucket_of`] computes.
+const TABULATED: usize = 1 << 16;
+
+fn bucket_of_whole(v: usize) -> i32 {
+    static TABLE: std::sync::OnceLock<Box<[i32]>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| (0..TABULATED).map(|v| bucket_of(v as u128 * SCALE as u128)).collect())[v]
+}
+
 impl Sketch {
     fn add(&mut self, value: i128, n: u64) {
-        let magnitude = value.unsigned_abs() as f64 / SCALE as f64;
+        let magnitude = value.unsigned_abs();
         match value {
             0 => self.zeros += n,
             v => {
-                let index = (magnitude.ln() / gamma().ln()).ceil() as i32;
+                let index = match magnitude % SCALE as u128 {
+                    0 if magnitude / (SCALE as u128) < TABULATED as u128 => {
+                        bucket_of_whole((magnitude / SCALE as u128) as usize)
+                    }
+                    _ => bucket_of(magnitude),
+                };
                 if v > 0 {
                     self.positive.add(index, n)
                 } else {
@@ -581,6 +611,16 @@ mod tests {
         let mut cells = Vec::new();
         stats.push_cells(&mut cells);
         cells.into_iter().map(|c| String::from_utf8(c).unwrap()).collect()
+    }
+
+    #[test]
+    fn whole_values_take_the_bucket_the_logarithm_gives() {
+        for v in [1u128, 2, 3, 99, 100, 101, 1000, 4521, 65_535] {
+            assert_eq!(bucket_of_whole(v as usize), bucket_of(v * SCALE as u128), "{v}");
+            let low = gamma().powi(bucket_of(v * SCALE as u128) - 1);
+            let high = gamma().powi(bucket_of(v * SCALE as u128));
+            assert!(low < v as f64 * 1.000_000_1 && v as f64 <= high * 1.000_000_1, "{v}: ({low}, {high}]");
+        }
     }
 
     #[test]
