@@ -211,11 +211,22 @@ pub struct Filler {
     /// The last bucket written: its wall-clock start, offset and instant.
     last: Option<(i64, Option<i32>, i64)>,
     text: Vec<u8>,
+    /// Empty buckets still to be written: a log's times are written by anyone, and a few far
+    /// apart must not make a table of billions of zero rows.
+    left: i64,
 }
+
+/// The most empty buckets a table gets.
+pub const MAX_FILLED: i64 = 1_000_000;
 
 impl Filler {
     pub fn new(layout: &Layout) -> Option<Filler> {
-        layout.time.filter(|_| layout.fill).map(|(_, width)| Filler { width, last: None, text: Vec::new() })
+        layout.time.filter(|_| layout.fill).map(|(_, width)| Filler {
+            width,
+            last: None,
+            text: Vec::new(),
+            left: MAX_FILLED,
+        })
     }
 
     /// Calls `empty` with the start of each bucket between the last one and `bucket`.
@@ -223,10 +234,9 @@ impl Filler {
         let Some(m) = crate::moment::parse_time(bucket) else { return Ok(()) };
         let instant = m.wall - i64::from(m.offset.unwrap_or(0));
         if let Some((wall, offset, last)) = self.last {
-            // A bucket more than a year of buckets away is not filled up to: a stray date must not
-            // write millions of rows.
             let steps = (instant - last) / self.width;
-            if steps <= 1_000_000 {
+            if steps - 1 <= self.left {
+                self.left -= (steps - 1).max(0);
                 for k in 1..steps {
                     self.text.clear();
                     crate::moment::write_time(wall + k * self.width, offset, &mut self.text);
