@@ -12,6 +12,7 @@ pub mod counter;
 pub mod csvio;
 pub mod error;
 pub mod filter;
+pub mod follow;
 pub mod format;
 pub mod gen;
 pub mod html;

@@ -9,8 +9,16 @@ use std::process::Command;
 
 use common::{bin_path, repo_root, Workdir};
 
-const TOOLS: [&str; 7] =
-    ["ticky-parse", "ticky-count", "ticky-sort", "ticky-html", "ticky-gen", "ticky-publish", "ticky-store"];
+const TOOLS: [&str; 8] = [
+    "ticky-parse",
+    "ticky-count",
+    "ticky-sort",
+    "ticky-html",
+    "ticky-gen",
+    "ticky-publish",
+    "ticky-store",
+    "ticky-follow",
+];
 
 fn man_page(tool: &str) -> String {
     let path = repo_root().join(format!("man/{tool}.1"));

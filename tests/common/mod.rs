@@ -103,6 +103,7 @@ pub fn bin_path(bin: &str) -> PathBuf {
         "ticky-gen" => env!("CARGO_BIN_EXE_ticky-gen"),
         "ticky-publish" => env!("CARGO_BIN_EXE_ticky-publish"),
         "ticky-store" => env!("CARGO_BIN_EXE_ticky-store"),
+        "ticky-follow" => env!("CARGO_BIN_EXE_ticky-follow"),
         _ => panic!("no binary {bin}"),
     })
 }
