@@ -99,7 +99,13 @@ struct State {
 
 /// FNV-1a over the bytes, 64 bits: stable across versions and machines, as a state file must be.
 fn fingerprint(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    fingerprint_on(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// The fingerprint of some bytes followed by `bytes`, from the fingerprint of the first ones:
+/// what was read extends it, with no second read of the file (which may have changed since).
+fn fingerprint_on(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
 }
 
 /// The fingerprint of a file's first `len` bytes; `None` when it has fewer.
@@ -124,24 +130,9 @@ struct Open {
 }
 
 impl Open {
-    /// Opens `path` when it is the file `id` (device and inode, and the same first bytes).
-    fn matching(path: &str, id: &Identity, by_inode: bool) -> Option<File> {
-        let file = File::open(path).ok()?;
-        let meta = file.metadata().ok()?;
-        if by_inode && (meta.dev(), meta.ino()) != (id.dev, id.ino) {
-            return None;
-        }
-        (prefix_hash(&file, id.prefix).ok()?? == id.hash).then_some(file)
-    }
-
-    /// Opens `path` to be read from `offset` (the end of a line), fingerprinting what is before.
-    fn at(path: &str, offset: Option<u64>) -> io::Result<Open> {
-        let file = File::open(path)?;
+    /// A file to be read from `offset` (the end of a line), fingerprinting what is before.
+    fn from_file(file: File, offset: u64) -> io::Result<Open> {
         let meta = file.metadata()?;
-        let offset = match offset {
-            Some(o) => o,
-            None => line_start_before(&file, meta.len())?,
-        };
         let prefix = offset.min(PREFIX);
         let hash = prefix_hash(&file, prefix)?.unwrap_or(0);
         let id = Identity { dev: meta.dev(), ino: meta.ino(), prefix, hash };
@@ -233,41 +224,116 @@ impl Follower {
             if !data[..take].ends_with(b"\n") {
                 sink.buf.push(b'\n');
             }
-            // The fingerprint grows with what was read, up to its length.
-            let before = open.pos.offset;
-            open.pos.offset += take as u64;
-            if before < PREFIX {
-                let upto = open.pos.offset.min(PREFIX);
-                open.pos.id.prefix = upto;
-                open.pos.id.hash = prefix_hash(&open.file, upto).ok().flatten().unwrap_or(open.pos.id.hash);
+            // The fingerprint grows with the bytes read, up to its length.
+            if open.pos.offset < PREFIX {
+                let more = ((PREFIX - open.pos.offset) as usize).min(take);
+                open.pos.id.hash = fingerprint_on(open.pos.id.hash, &data[..more]);
+                open.pos.id.prefix += more as u64;
             }
+            open.pos.offset += take as u64;
             open.grew = Instant::now();
             any = true;
         }
     }
 
-    /// Reads whole the rotated files newer than the one at `FILE.k` (`FILE.(k-1)` … `FILE.1`):
-    /// files rotated in between two looks.
-    fn read_between(&self, k: usize, sink: &mut Sink<'_>, max_line: usize) -> Result<()> {
-        for j in (1..k).rev() {
-            if let Ok(mut open) = Open::at(&format!("{}.{j}", self.path), Some(0)) {
-                Self::read_lines(&mut open, sink, max_line, true)?;
+    /// The rotated files `FILE.1` … `FILE.9` that exist, opened in one pass: from then on each is
+    /// the file it was, whatever is renamed meanwhile.
+    /// A file renamed from `FILE.k` to `FILE.(k+1)` while they are opened is seen at both: it
+    /// counts once.
+    fn rotated(&self) -> Vec<Rotated> {
+        let mut rotated: Vec<Rotated> = Vec::new();
+        for k in 1..=ROTATED {
+            let Ok(file) = File::open(format!("{}.{k}", self.path)) else { continue };
+            let Ok(meta) = file.metadata() else { continue };
+            let inode = (meta.dev(), meta.ino());
+            if !rotated.iter().any(|r| r.inode == inode) {
+                rotated.push(Rotated { k, file, inode });
             }
+        }
+        rotated
+    }
+
+    /// Reads whole, oldest first, the rotated files newer than `FILE.k` (`FILE.(k-1)` …
+    /// `FILE.1`): files rotated between two looks. Files in `skip` (read otherwise) are left out.
+    fn read_newer(
+        rotated: &[Rotated],
+        k: usize,
+        skip: &[(u64, u64)],
+        sink: &mut Sink<'_>,
+        max_line: usize,
+    ) -> Result<()> {
+        for r in rotated.iter().rev().filter(|r| r.k < k && !skip.contains(&r.inode)) {
+            let file = r.file.try_clone().map_err(|e| Error::io("cannot read a rotated file".to_string(), e))?;
+            let mut open =
+                Open::from_file(file, 0).map_err(|e| Error::io("cannot read a rotated file".to_string(), e))?;
+            Self::read_lines(&mut open, sink, max_line, true)?;
         }
         Ok(())
     }
 
-    /// Where the file `id` is now among the rotated copies (`k` of `FILE.k`), by inode and
-    /// fingerprint, or by fingerprint alone for a copy (copytruncate).
-    fn find_rotated(&self, id: &Identity, by_inode: bool) -> Option<(usize, File)> {
-        // Nothing read yet fingerprints nothing: every file would match.
-        if !by_inode && id.prefix == 0 {
-            return None;
+    /// After a copy and truncate of the file read at `pos`: reads what was not read yet from the
+    /// copy (found by fingerprint), then the copies made since. Says so when there is no copy.
+    fn read_copy(
+        &self,
+        pos: &Position,
+        rotated: &[Rotated],
+        skip: &[(u64, u64)],
+        sink: &mut Sink<'_>,
+        max_line: usize,
+        warn: &mut dyn FnMut(String),
+    ) -> Result<()> {
+        let copy = rotated.iter().find(|r| {
+            pos.id.prefix > 0
+                && r.inode != (pos.id.dev, pos.id.ino)
+                && prefix_hash(&r.file, pos.id.prefix).ok().flatten() == Some(pos.id.hash)
+        });
+        match copy {
+            Some(r) => {
+                let file = r.file.try_clone().map_err(|e| Error::io("cannot read a rotated file".to_string(), e))?;
+                Self::read_lines(&mut Open { file, pos: pos.clone(), grew: Instant::now() }, sink, max_line, true)?;
+                Self::read_newer(rotated, r.k, skip, sink, max_line)
+            }
+            None if pos.offset == 0 => Ok(()),
+            None => {
+                warn(format!(
+                    "{} was truncated, and no rotated copy of it holds the lines after the {} bytes read: \
+                     any written in between are lost",
+                    self.path, pos.offset
+                ));
+                Ok(())
+            }
         }
-        (1..=ROTATED).find_map(|k| Open::matching(&format!("{}.{k}", self.path), id, by_inode).map(|f| (k, f)))
     }
 
-    /// One look at the path: new lines, rotation, truncation.
+    /// Checks the file being read against its fingerprint: when it was truncated (copytruncate),
+    /// the rest is read from the copy and the file from its start, on the same handle.
+    fn check_truncated(
+        &mut self,
+        sink: &mut Sink<'_>,
+        opts: &FollowOptions,
+        warn: &mut dyn FnMut(String),
+    ) -> Result<()> {
+        let Some(open) = &self.current else { return Ok(()) };
+        let size = open.file.metadata().map_err(|e| Error::io(format!("cannot look at {}", self.path), e))?.len();
+        let intact = size >= open.pos.offset
+            && prefix_hash(&open.file, open.pos.id.prefix).ok().flatten() == Some(open.pos.id.hash);
+        if intact {
+            return Ok(());
+        }
+        let pos = open.pos.clone();
+        let rotated = self.rotated();
+        self.read_copy(&pos, &rotated, &[(pos.id.dev, pos.id.ino)], sink, opts.max_line, warn)?;
+        let open = self.current.as_mut().expect("a current file");
+        open.pos = Position {
+            id: Identity { dev: pos.id.dev, ino: pos.id.ino, prefix: 0, hash: fingerprint(&[]) },
+            offset: 0,
+        };
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// One look: what the files being read have gained, a truncation, and a rename (the path
+    /// opened once, so that the file handled is the one that was there).
     fn poll(&mut self, sink: &mut Sink<'_>, opts: &FollowOptions, warn: &mut dyn FnMut(String)) -> Result<()> {
         if let Some(open) = &mut self.draining {
             let grew = Self::read_lines(open, sink, opts.max_line, false)?;
@@ -278,68 +344,39 @@ impl Follower {
                 self.dirty = true;
             }
         }
+        self.check_truncated(sink, opts, warn)?;
         if let Some(open) = &mut self.current {
             self.dirty |= Self::read_lines(open, sink, opts.max_line, false)?;
         }
-        let meta = match fs::metadata(&self.path) {
-            Ok(m) => Some(m),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(e) => return Err(Error::io(format!("cannot look at {}", self.path), e)),
+        let file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::io(format!("cannot open {}", self.path), e)),
         };
-        let Some(meta) = meta else { return Ok(()) };
-        let Some(open) = &mut self.current else {
-            // The path appeared: a new file, read from its start.
-            self.current = Some(self.open_new()?);
-            self.dirty = true;
-            return self.poll_current(sink, opts);
-        };
-        if (meta.dev(), meta.ino()) != (open.pos.id.dev, open.pos.id.ino) {
-            // Renamed away, and another file at the path: the old one is read on until it stops
-            // growing, the files rotated after it (when it went further than FILE.1) are read
-            // whole, and the new one from its start.
-            let mut old = self.current.take().expect("a current file");
-            let k = self.find_rotated(&old.pos.id, true).map_or(1, |(k, _)| k);
-            if let Some(mut earlier) = self.draining.take() {
-                Self::read_lines(&mut earlier, sink, opts.max_line, true)?;
-            }
-            Self::read_lines(&mut old, sink, opts.max_line, false)?;
-            old.grew = Instant::now();
-            self.draining = Some(old);
-            self.read_between(k, sink, opts.max_line)?;
-            self.current = Some(self.open_new()?);
-            self.dirty = true;
-            return self.poll_current(sink, opts);
-        }
-        let shrunk = meta.len() < open.pos.offset;
-        let replaced = !shrunk && prefix_hash(&open.file, open.pos.id.prefix).ok().flatten() != Some(open.pos.id.hash);
-        if shrunk || replaced {
-            // Copied and truncated: what was not read yet is in the copy.
-            let pos = open.pos.clone();
-            match self.find_rotated(&pos.id, false) {
-                Some((k, file)) => {
-                    let mut copy = Open { file, pos: pos.clone(), grew: Instant::now() };
-                    Self::read_lines(&mut copy, sink, opts.max_line, true)?;
-                    self.read_between(k, sink, opts.max_line)?;
+        let meta = file.metadata().map_err(|e| Error::io(format!("cannot look at {}", self.path), e))?;
+        let at_path = (meta.dev(), meta.ino());
+        match &self.current {
+            Some(open) if (open.pos.id.dev, open.pos.id.ino) == at_path => return Ok(()),
+            // Renamed away, another file at the path: the old one is read on until it stops
+            // growing, the files rotated after it are read whole, and the new one from its start.
+            Some(_) => {
+                let mut old = self.current.take().expect("a current file");
+                if let Some(mut earlier) = self.draining.take() {
+                    Self::read_lines(&mut earlier, sink, opts.max_line, true)?;
                 }
-                None => warn(format!(
-                    "{} was truncated, and no copy of it (as {}.1) holds the lines after the {} bytes read: \
-                     any written in between are lost",
-                    self.path, self.path, pos.offset
-                )),
+                let rotated = self.rotated();
+                let old_inode = (old.pos.id.dev, old.pos.id.ino);
+                let k = rotated.iter().find(|r| r.inode == old_inode).map_or(1, |r| r.k);
+                Self::read_lines(&mut old, sink, opts.max_line, false)?;
+                old.grew = Instant::now();
+                self.draining = Some(old);
+                Self::read_newer(&rotated, k, &[old_inode, at_path], sink, opts.max_line)?;
             }
-            self.current = Some(self.open_new()?);
-            self.dirty = true;
-            return self.poll_current(sink, opts);
+            // The path appeared: a new file.
+            None => {}
         }
-        Ok(())
-    }
-
-    /// The file at the path, from its start.
-    fn open_new(&self) -> Result<Open> {
-        Open::at(&self.path, Some(0)).map_err(|e| Error::io(format!("cannot open {}", self.path), e))
-    }
-
-    fn poll_current(&mut self, sink: &mut Sink<'_>, opts: &FollowOptions) -> Result<()> {
+        self.current = Some(Open::from_file(file, 0).map_err(|e| Error::io(format!("cannot read {}", self.path), e))?);
+        self.dirty = true;
         if let Some(open) = &mut self.current {
             Self::read_lines(open, sink, opts.max_line, false)?;
         }
@@ -355,8 +392,8 @@ impl Follower {
     }
 
     /// A follower of `path`, resumed from its saved state when there is one: the rotated file it
-    /// was draining is read to its end, and the file it was reading is found where it is now (at
-    /// the path, renamed to `FILE.k`, or copied there before a truncation).
+    /// was draining is drained on, and the file it was reading is found where it is now: at the
+    /// path, renamed to `FILE.k` (by inode), or copied there before a truncation (by fingerprint).
     fn resume(
         path: &str,
         saved: Option<&PathState>,
@@ -365,65 +402,104 @@ impl Follower {
         warn: &mut dyn FnMut(String),
     ) -> Result<Follower> {
         let mut f = Follower { path: path.to_string(), current: None, draining: None, dirty: true };
-        let exists = Path::new(path).exists();
+        let cannot = |e| Error::io(format!("cannot open {path}"), e);
+        let at_path = match File::open(path) {
+            Ok(file) => Some(file),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(cannot(e)),
+        };
+        let path_inode = match &at_path {
+            Some(file) => {
+                let meta = file.metadata().map_err(cannot)?;
+                Some((meta.dev(), meta.ino()))
+            }
+            None => None,
+        };
         let Some(saved) = saved else {
-            if exists {
-                let start = if opts.from_start { Some(0) } else { None };
-                f.current = Some(Open::at(path, start).map_err(|e| Error::io(format!("cannot open {path}"), e))?);
+            if let Some(file) = at_path {
+                let size = file.metadata().map_err(cannot)?.len();
+                let start = if opts.from_start { 0 } else { line_start_before(&file, size).map_err(cannot)? };
+                f.current = Some(Open::from_file(file, start).map_err(cannot)?);
             }
             return Ok(f);
         };
+        // A file at the path that was truncated is checked before the rotated files are opened:
+        // its copy, made before the truncation, is then among them.
+        let intact = |file: &File, pos: &Position| {
+            file.metadata().is_ok_and(|m| m.len() >= pos.offset)
+                && prefix_hash(file, pos.id.prefix).ok().flatten() == Some(pos.id.hash)
+        };
+        let path_intact = match (&at_path, &saved.current) {
+            (Some(file), Some(pos)) if path_inode == Some((pos.id.dev, pos.id.ino)) => Some(intact(file, pos)),
+            _ => None,
+        };
+        let rotated = f.rotated();
+        let find = |pos: &Position| -> Option<File> {
+            let inode = (pos.id.dev, pos.id.ino);
+            if path_inode == Some(inode) {
+                return at_path.as_ref().and_then(|file| file.try_clone().ok());
+            }
+            rotated.iter().find(|r| r.inode == inode).and_then(|r| r.file.try_clone().ok())
+        };
         if let Some(pos) = &saved.draining {
-            let found =
-                Open::matching(path, &pos.id, true).or_else(|| f.find_rotated(&pos.id, true).map(|(_, file)| file));
-            if let Some(file) = found {
+            if let Some(file) = find(pos) {
                 // Still drained for a while: its writer may not have reopened its log yet.
                 let mut old = Open { file, pos: pos.clone(), grew: Instant::now() };
                 Self::read_lines(&mut old, sink, opts.max_line, false)?;
                 f.draining = Some(old);
             }
         }
-        let Some(pos) = &saved.current else {
-            // The path did not exist: whatever is there now was created since.
-            if exists {
-                f.current = Some(f.open_new()?);
-            }
-            return Ok(f);
-        };
-        if let Some(file) =
-            Open::matching(path, &pos.id, true).filter(|file| file.metadata().is_ok_and(|m| m.len() >= pos.offset))
-        {
-            f.current = Some(Open { file, pos: pos.clone(), grew: Instant::now() });
-            return Ok(f);
-        }
-        match (f.find_rotated(&pos.id, true), f.find_rotated(&pos.id, false)) {
-            // Renamed while no one followed it: drained as if the rename had just been seen, since
-            // its writer may not have reopened its log yet.
-            (Some((k, file)), _) => {
-                if let Some(mut earlier) = f.draining.take() {
-                    Self::read_lines(&mut earlier, sink, opts.max_line, true)?;
+        if let Some(pos) = &saved.current {
+            let inode = (pos.id.dev, pos.id.ino);
+            let found = find(pos);
+            let intact = path_intact.unwrap_or_else(|| found.as_ref().is_some_and(|file| intact(file, pos)));
+            let skip: Vec<(u64, u64)> = path_inode.into_iter().collect();
+            match found {
+                Some(file) if intact && path_inode == Some(inode) => {
+                    f.current = Some(Open { file, pos: pos.clone(), grew: Instant::now() });
+                    return Ok(f);
                 }
-                let mut old = Open { file, pos: pos.clone(), grew: Instant::now() };
-                Self::read_lines(&mut old, sink, opts.max_line, false)?;
-                f.draining = Some(old);
-                f.read_between(k, sink, opts.max_line)?;
+                // Renamed while no one followed it: drained as if the rename had just been seen.
+                Some(file) if intact => {
+                    if let Some(mut earlier) = f.draining.take() {
+                        Self::read_lines(&mut earlier, sink, opts.max_line, true)?;
+                    }
+                    let k = rotated.iter().find(|r| r.inode == inode).map_or(1, |r| r.k);
+                    let mut old = Open { file, pos: pos.clone(), grew: Instant::now() };
+                    Self::read_lines(&mut old, sink, opts.max_line, false)?;
+                    f.draining = Some(old);
+                    Self::read_newer(&rotated, k, &[inode, path_inode.unwrap_or((0, 0))], sink, opts.max_line)?;
+                }
+                // Truncated (and maybe renamed since): the rest is in a copy, and the copies and
+                // files rotated after it follow, the truncated file itself among them.
+                Some(_) | None => {
+                    let known = rotated.iter().any(|r| {
+                        pos.id.prefix > 0 && prefix_hash(&r.file, pos.id.prefix).ok().flatten() == Some(pos.id.hash)
+                    });
+                    if !known && pos.offset > 0 {
+                        warn(format!(
+                            "{path}: the file the state names is neither there nor rotated to {path}.1 to \
+                             {path}.{ROTATED}: reading {path} from its start"
+                        ));
+                    } else {
+                        f.read_copy(pos, &rotated, &skip, sink, opts.max_line, warn)?;
+                    }
+                }
             }
-            // Copied and truncated: the copy does not grow.
-            (None, Some((k, file))) => {
-                let mut copy = Open { file, pos: pos.clone(), grew: Instant::now() };
-                Self::read_lines(&mut copy, sink, opts.max_line, true)?;
-                f.read_between(k, sink, opts.max_line)?;
-            }
-            (None, None) => warn(format!(
-                "{path}: the file the state names is neither there nor rotated to {path}.1 to {path}.{ROTATED}: \
-                 reading {path} from its start"
-            )),
         }
-        if exists {
-            f.current = Some(f.open_new()?);
+        // The file at the path is new since the state: read from its start.
+        if let Some(file) = at_path {
+            f.current = Some(Open::from_file(file, 0).map_err(cannot)?);
         }
         Ok(f)
     }
+}
+
+/// A rotated file, opened.
+struct Rotated {
+    k: usize,
+    file: File,
+    inode: (u64, u64),
 }
 
 /// Reads the state file; `None` when there is none yet.

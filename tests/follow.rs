@@ -93,6 +93,7 @@ fn every_line_exactly_once_across_rotations_and_kill_9() {
     };
     let mut rng = Rng(5);
     let mut kills = 0;
+    let mut said = String::new();
     while !writer.is_finished() {
         let mut child = follower();
         std::thread::sleep(Duration::from_millis(20 + rng.below(150)));
@@ -100,6 +101,7 @@ fn every_line_exactly_once_across_rotations_and_kill_9() {
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked"), "{stderr}");
+        said += &stderr;
         kills += 1;
     }
     writer.join().unwrap();
@@ -123,7 +125,10 @@ fn every_line_exactly_once_across_rotations_and_kill_9() {
     }
     let missing: Vec<usize> = (0..seen.len()).filter(|&i| seen[i] == 0).take(10).collect();
     let twice: Vec<usize> = (0..seen.len()).filter(|&i| seen[i] > 1).take(10).collect();
-    assert!(missing.is_empty() && twice.is_empty(), "missing {missing:?}, twice {twice:?} ({kills} restarts)");
+    assert!(
+        missing.is_empty() && twice.is_empty(),
+        "missing {missing:?}, twice {twice:?} ({kills} restarts); the follower said: {said}"
+    );
     assert!(last_in_file.len() as u64 >= lines / every, "{} files", last_in_file.len());
 }
 
