@@ -87,6 +87,9 @@ struct PathState {
     path: String,
     current: Option<Position>,
     draining: Option<Position>,
+    /// The rotated files (device, inode) accounted for: read, or there before.
+    #[serde(default)]
+    known: Vec<Tag>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -192,6 +195,9 @@ struct Follower {
     draining: Option<Open>,
     /// Something changed since the state was saved.
     dirty: bool,
+    /// The rotated files accounted for: a new one while nothing of the current file was read
+    /// can only be its copy, made before a truncation that no fingerprint can show.
+    known: Vec<Tag>,
 }
 
 impl Follower {
@@ -247,7 +253,10 @@ impl Follower {
             let Ok(meta) = file.metadata() else { continue };
             let inode = (meta.dev(), meta.ino());
             if !rotated.iter().any(|r| r.inode == inode) {
-                rotated.push(Rotated { k, file, inode });
+                let mut head = [0u8; 256];
+                let n = file.read_at(&mut head, 0).unwrap_or(0);
+                let tag = (inode.0, inode.1, meta.len(), fingerprint(&head[..n]));
+                rotated.push(Rotated { k, file, inode, tag });
             }
         }
         rotated
@@ -317,12 +326,29 @@ impl Follower {
         let size = open.file.metadata().map_err(|e| Error::io(format!("cannot look at {}", self.path), e))?.len();
         let intact = size >= open.pos.offset
             && prefix_hash(&open.file, open.pos.id.prefix).ok().flatten() == Some(open.pos.id.hash);
+        if intact && open.pos.offset == 0 {
+            // Nothing read, nothing to fingerprint: a copy that appeared and that the file no
+            // longer starts with was made before a truncation (a follower kept from running for
+            // the file's whole life); it is read whole.
+            let rotated = self.rotated();
+            let copies: Vec<usize> = self.copies_of_unread(&rotated).iter().map(|r| r.k).collect();
+            for r in rotated.iter().rev().filter(|r| copies.contains(&r.k)) {
+                let file = r.file.try_clone().map_err(|e| Error::io("cannot read a rotated file".to_string(), e))?;
+                let mut copy =
+                    Open::from_file(file, 0).map_err(|e| Error::io("cannot read a rotated file".to_string(), e))?;
+                Self::read_lines(&mut copy, sink, opts.max_line, true)?;
+                self.known.push(r.tag);
+                self.dirty = true;
+            }
+            return Ok(());
+        }
         if intact {
             return Ok(());
         }
         let pos = open.pos.clone();
         let rotated = self.rotated();
         self.read_copy(&pos, &rotated, &[(pos.id.dev, pos.id.ino)], sink, opts.max_line, warn)?;
+        self.known = rotated.iter().map(|r| r.tag).collect();
         let open = self.current.as_mut().expect("a current file");
         open.pos = Position {
             id: Identity { dev: pos.id.dev, ino: pos.id.ino, prefix: 0, hash: fingerprint(&[]) },
@@ -371,6 +397,7 @@ impl Follower {
                 old.grew = Instant::now();
                 self.draining = Some(old);
                 Self::read_newer(&rotated, k, &[old_inode, at_path], sink, opts.max_line)?;
+                self.known = rotated.iter().map(|r| r.tag).collect();
             }
             // The path appeared: a new file.
             None => {}
@@ -388,7 +415,29 @@ impl Follower {
             path: self.path.clone(),
             current: self.current.as_ref().map(|o| o.pos.clone()),
             draining: self.draining.as_ref().map(|o| o.pos.clone()),
+            known: self.known.clone(),
         }
+    }
+
+    /// The rotated files not accounted for, newest first, that the current file (of which nothing
+    /// was read) does not start like: copies of content it had before it was truncated. A copy it
+    /// still starts like may be one whose truncation is still to come: left for a later look.
+    fn copies_of_unread<'r>(&self, rotated: &'r [Rotated]) -> Vec<&'r Rotated> {
+        let Some(open) = &self.current else { return Vec::new() };
+        let own =
+            [Some((open.pos.id.dev, open.pos.id.ino)), self.draining.as_ref().map(|d| (d.pos.id.dev, d.pos.id.ino))];
+        let mut head = vec![0u8; PREFIX as usize];
+        let n = open.file.read_at(&mut head, 0).unwrap_or(0);
+        rotated
+            .iter()
+            .filter(|r| !self.known.contains(&r.tag) && !own.contains(&Some(r.inode)))
+            .filter(|r| {
+                let mut theirs = vec![0u8; PREFIX as usize];
+                let m = r.file.read_at(&mut theirs, 0).unwrap_or(0);
+                let common = n.min(m);
+                m > 0 && (n == 0 || head[..common] != theirs[..common])
+            })
+            .collect()
     }
 
     /// A follower of `path`, resumed from its saved state when there is one: the rotated file it
@@ -401,7 +450,8 @@ impl Follower {
         sink: &mut Sink<'_>,
         warn: &mut dyn FnMut(String),
     ) -> Result<Follower> {
-        let mut f = Follower { path: path.to_string(), current: None, draining: None, dirty: true };
+        let known = saved.map_or(Vec::new(), |s| s.known.clone());
+        let mut f = Follower { path: path.to_string(), current: None, draining: None, dirty: true, known };
         let cannot = |e| Error::io(format!("cannot open {path}"), e);
         let at_path = match File::open(path) {
             Ok(file) => Some(file),
@@ -416,6 +466,8 @@ impl Follower {
             None => None,
         };
         let Some(saved) = saved else {
+            // The rotated files there now are older than anything to read.
+            f.known = f.rotated().iter().map(|r| r.tag).collect();
             if let Some(file) = at_path {
                 let size = file.metadata().map_err(cannot)?.len();
                 let start = if opts.from_start { 0 } else { line_start_before(&file, size).map_err(cannot)? };
@@ -487,6 +539,7 @@ impl Follower {
                 }
             }
         }
+        f.known = rotated.iter().map(|r| r.tag).collect();
         // The file at the path is new since the state: read from its start.
         if let Some(file) = at_path {
             f.current = Some(Open::from_file(file, 0).map_err(cannot)?);
@@ -496,10 +549,16 @@ impl Follower {
 }
 
 /// A rotated file, opened.
+/// A rotated file as it was seen: device, inode, size and the fingerprint of its first bytes. The
+/// inode alone would not do: the system hands the inode of a rotated file that was deleted to the
+/// next new one, often a copy.
+type Tag = (u64, u64, u64, u64);
+
 struct Rotated {
     k: usize,
     file: File,
     inode: (u64, u64),
+    tag: Tag,
 }
 
 /// Reads the state file; `None` when there is none yet.
