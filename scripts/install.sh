@@ -35,7 +35,7 @@ case "$prefix" in
 *) prefix=$PWD/$prefix ;;
 esac
 cd "$(dirname "$0")/.."
-tools=(ticky-parse ticky-count ticky-sort ticky-html ticky-gen ticky-publish ticky-store ticky-follow)
+tools=(ticky-parse ticky-count ticky-sort ticky-html ticky-gen ticky-publish ticky-store ticky-follow ticky-alert)
 
 if [ "$uninstall" = 1 ]; then
     for t in "${tools[@]}" ticky-daily; do rm -f -- "$prefix/bin/$t"; done

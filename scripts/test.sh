@@ -21,6 +21,8 @@ command -v script >/dev/null || needed+=(bsdutils)
 command -v goaccess >/dev/null || needed+=(goaccess)
 # The peer that tests/stats.rs checks percentiles against.
 command -v mlr >/dev/null || needed+=(miller)
+# The MTA that tests/alert.rs mails through (its sendmail hands mail to a local SMTP server).
+[ -x /usr/sbin/sendmail ] || needed+=(msmtp-mta)
 # The attacker of tests/publish.rs runs the system's Python as www-data.
 [ -x /usr/bin/python3 ] || needed+=(python3)
 if [ ${#needed[@]} -gt 0 ]; then

@@ -4,6 +4,7 @@
 //! module here and call its `run` function over readers and a writer.
 
 pub mod access;
+pub mod alert;
 pub mod auth;
 pub mod chart;
 pub mod cli;

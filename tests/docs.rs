@@ -9,7 +9,7 @@ use std::process::Command;
 
 use common::{bin_path, repo_root, Workdir};
 
-const TOOLS: [&str; 8] = [
+const TOOLS: [&str; 9] = [
     "ticky-parse",
     "ticky-count",
     "ticky-sort",
@@ -18,6 +18,7 @@ const TOOLS: [&str; 8] = [
     "ticky-publish",
     "ticky-store",
     "ticky-follow",
+    "ticky-alert",
 ];
 
 fn man_page(tool: &str) -> String {

@@ -104,6 +104,7 @@ pub fn bin_path(bin: &str) -> PathBuf {
         "ticky-publish" => env!("CARGO_BIN_EXE_ticky-publish"),
         "ticky-store" => env!("CARGO_BIN_EXE_ticky-store"),
         "ticky-follow" => env!("CARGO_BIN_EXE_ticky-follow"),
+        "ticky-alert" => env!("CARGO_BIN_EXE_ticky-alert"),
         _ => panic!("no binary {bin}"),
     })
 }
