@@ -147,6 +147,8 @@ struct Window {
     bucket_first: i128,
     /// Whether the rule may fire (it does not hold now, or has not yet).
     armed: bool,
+    /// When it last fired (for `--repeat`).
+    fired: i128,
     /// The newest time seen for this key.
     newest: i128,
 }
@@ -172,6 +174,7 @@ impl Default for Window {
             bucket_count: 0,
             bucket_first: 0,
             armed: true,
+            fired: i128::MIN,
             newest: i128::MIN,
         }
     }
@@ -258,6 +261,11 @@ pub struct AlertOptions {
     pub sendmail: Option<String>,
     /// Records older than the newest by more than this (nanoseconds) get a warning.
     pub lateness: i128,
+    /// While a rule keeps holding for a key, fire again after this long (nanoseconds, of the
+    /// records' time).
+    pub repeat: Option<i128>,
+    /// Mail alerts in a digest at most this often rather than one by one (`--mail-every`).
+    pub mail_every: Option<std::time::Duration>,
     pub max_line: usize,
 }
 
@@ -281,6 +289,8 @@ struct Engine<'a> {
     warnings: Vec<String>,
     /// Records read, for the sweeps of idle keys.
     seen: u64,
+    /// Where mails go when they are sent in digests (`--mail-every`).
+    digest: Option<std::sync::mpsc::Sender<(String, String)>>,
 }
 
 struct Plan {
@@ -386,8 +396,11 @@ impl Engine<'_> {
                 window.valued.insert(at, (t, v, n));
             }
             let Some(measure) = window.measure(rule) else { continue };
-            if window.armed && rule.holds(measure.value) {
+            // Still holding: fires again once --repeat has passed since it last did.
+            let again = self.opts.repeat.is_some_and(|r| t - window.fired >= r);
+            if (window.armed || again) && rule.holds(measure.value) {
                 window.armed = false;
+                window.fired = t;
                 let line = fields.get(LINE).and_then(|l| std::str::from_utf8(l).ok()?.parse().ok()).unwrap_or(number);
                 let file = fields.get(FILE).map_or(file.to_string(), |f| String::from_utf8_lossy(f).into_owned());
                 self.fire(rule, &key, &measure, line, &file)?;
@@ -462,49 +475,114 @@ impl Engine<'_> {
         Ok(())
     }
 
-    /// Mails an alert as plain text through sendmail. Header values from the log lose their
+    /// Mails an alert as plain text, now or in the next digest. Values from the log lose their
     /// control characters: a key with a newline cannot add a header.
     fn mail(&mut self, rule: &Rule, key: &str, alert: &[(String, serde_json::Value)]) -> Result<()> {
-        let clean = |s: &str| s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
-        let mut message = format!("To: {}\n", self.opts.mail.join(", "));
         let subject =
             if key.is_empty() { clean(&rule.name) } else { format!("{} ({})", clean(&rule.name), clean(key)) };
-        message += &format!("Subject: ticky-alert: {subject}\nContent-Type: text/plain; charset=utf-8\n\n");
-        message += &format!("The rule {}\n  {}\nholds:\n\n", clean(&rule.name), clean(&rule.text));
+        let mut body = format!("The rule {}\n  {}\nholds:\n\n", clean(&rule.name), clean(&rule.text));
         for (k, v) in alert {
             let v = match v {
                 serde_json::Value::String(s) => clean(s),
                 other => other.to_string(),
             };
-            message += &format!("  {k}: {v}\n");
+            body += &format!("  {k}: {v}\n");
         }
-        let program = self.opts.sendmail.clone().unwrap_or_else(|| "sendmail".to_string());
-        let run = |program: &str| {
-            Command::new(program).args(["-t", "-oi"]).stdin(Stdio::piped()).spawn().and_then(|mut child| {
-                if let Some(mut stdin) = child.stdin.take() {
-                    stdin.write_all(message.as_bytes())?;
-                }
-                child.wait()
-            })
-        };
-        let status = match run(&program) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.opts.sendmail.is_none() => {
-                run("/usr/sbin/sendmail")
-            }
-            other => other,
-        };
-        match status {
-            Ok(s) if s.success() => Ok(()),
-            Ok(s) => {
-                self.warnings.push(format!("sendmail ended with {s}: an alert of rule {} was not mailed", rule.name));
+        match &self.digest {
+            Some(digest) => {
+                let _ = digest.send((subject, body));
                 Ok(())
             }
-            Err(e) => Err(Error::io(
-                "cannot run sendmail for --mail (install an MTA: postfix, exim, msmtp-mta, nullmailer)".to_string(),
-                e,
-            )),
+            None => match send_mail(self.opts, &subject, &body) {
+                Ok(Some(warning)) => {
+                    self.warnings.push(warning);
+                    Ok(())
+                }
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            },
         }
     }
+}
+
+/// Text from the log, fit for a mail: control characters as spaces.
+fn clean(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// Sends one mail through sendmail; a warning when sendmail refused it.
+fn send_mail(opts: &AlertOptions, subject: &str, body: &str) -> Result<Option<String>> {
+    let message = format!(
+        "To: {}\nSubject: ticky-alert: {subject}\nContent-Type: text/plain; charset=utf-8\n\n{body}",
+        opts.mail.join(", ")
+    );
+    let program = opts.sendmail.clone().unwrap_or_else(|| "sendmail".to_string());
+    let run = |program: &str| {
+        Command::new(program).args(["-t", "-oi"]).stdin(Stdio::piped()).spawn().and_then(|mut child| {
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin.write_all(message.as_bytes())?;
+            }
+            child.wait()
+        })
+    };
+    let status = match run(&program) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && opts.sendmail.is_none() => run("/usr/sbin/sendmail"),
+        other => other,
+    };
+    match status {
+        Ok(s) if s.success() => Ok(None),
+        Ok(s) => Ok(Some(format!("sendmail ended with {s}: a mail ({subject}) was not sent"))),
+        Err(e) => Err(Error::io(
+            "cannot run sendmail for --mail (install an MTA: postfix, exim, msmtp-mta, nullmailer)".to_string(),
+            e,
+        )),
+    }
+}
+
+/// Sends the alerts it is given in digests, one per `every` at most: the first alert starts the
+/// clock, the digest goes when it runs out, and what is left when the input ends goes then.
+/// Returns what should be said.
+fn digests(
+    opts: &AlertOptions,
+    every: std::time::Duration,
+    alerts: std::sync::mpsc::Receiver<(String, String)>,
+) -> Vec<String> {
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut warnings = Vec::new();
+    while let Ok(first) = alerts.recv() {
+        let deadline = std::time::Instant::now() + every;
+        let mut batch = vec![first];
+        let mut ended = false;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match alerts.recv_timeout(left) {
+                Ok(alert) => batch.push(alert),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        let subject = match batch.len() {
+            1 => batch[0].0.clone(),
+            n => {
+                let mut names: Vec<&str> = batch.iter().map(|(s, _)| s.as_str()).collect();
+                names.dedup();
+                format!("{n} alerts: {}", names.join(", "))
+            }
+        };
+        let body = batch.iter().map(|(_, b)| b.as_str()).collect::<Vec<_>>().join("\n");
+        match send_mail(opts, &subject, &body) {
+            Ok(Some(w)) => warnings.push(w),
+            Ok(None) => {}
+            Err(e) => warnings.push(e.to_string()),
+        }
+        if ended {
+            break;
+        }
+    }
+    warnings
 }
 
 fn number_value(v: f64) -> serde_json::Value {
@@ -564,10 +642,22 @@ pub fn run(opts: &AlertOptions, paths: &[String], out: &mut dyn Write) -> Result
         out,
         warnings: Vec::new(),
         seen: 0,
+        digest: None,
     };
     let mut fields = Fields::new(names.clone());
     let mut clock = Clock::new(opts.zone.clone());
     let mut scratch = record::Scratch::default();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mailer = match (opts.mail_every, opts.mail.is_empty()) {
+        (Some(every), false) => {
+            engine.digest = Some(tx);
+            Some(std::thread::spawn({
+                let opts = opts.clone();
+                move || digests(&opts, every, rx)
+            }))
+        }
+        _ => None,
+    };
     for path in paths {
         let input = input::open(path)?;
         let mut year = Year::for_input(opts.year, input.modified);
@@ -590,6 +680,11 @@ pub fn run(opts: &AlertOptions, paths: &[String], out: &mut dyn Write) -> Result
         )?;
     }
     let mut warnings = std::mem::take(&mut engine.warnings);
+    // The input ended: the last digest goes now.
+    engine.digest = None;
+    if let Some(mailer) = mailer {
+        warnings.extend(mailer.join().unwrap_or_default());
+    }
     if engine.timeless > 0 {
         warnings.push(format!("{} records without a time that reads as ISO 8601 were not watched", engine.timeless));
     }

@@ -244,25 +244,24 @@ fn exec_gets_the_alert_and_its_environment() {
     assert_eq!(env.lines().count(), out.iter().filter(|&&b| b == b'\n').count());
 }
 
-#[test]
-fn a_mail_per_alert_reaches_a_real_mta() {
-    let wd = Workdir::new("alert-mail");
+/// An SMTP server on 127.0.0.1 that appends each message it is given to `mailbox` in `wd`, and
+/// msmtp (Debian's msmtp-mta, as /usr/sbin/sendmail) configured in `wd`'s `.msmtprc` to hand mail
+/// to it (run ticky-alert with HOME set to `wd`). `None` when there is no sendmail.
+fn smtp_sink(wd: &Workdir) -> Option<std::process::Child> {
     if !std::path::Path::new("/usr/sbin/sendmail").exists() {
         eprintln!("skipped: no sendmail (scripts/test.sh installs msmtp-mta)");
-        return;
+        return None;
     }
-    // An SMTP server on 127.0.0.1 that keeps each message it is given, and msmtp (Debian's
-    // msmtp-mta, as /usr/sbin/sendmail) configured to hand mail to it.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let sink = "import smtpd, asyncore, sys, warnings\n\
+    let sink = "import smtpd, asyncore, sys\n\
                 class Sink(smtpd.SMTPServer):\n\
                 \x20   def process_message(self, peer, sender, rcpt, data, **kw):\n\
                 \x20       open('mailbox', 'ab').write(b'RCPT ' + ','.join(rcpt).encode() + b'\\n' + data + b'\\n.\\n')\n\
                 Sink(('127.0.0.1', int(sys.argv[1])), None, decode_data=False)\n\
                 asyncore.loop()\n";
-    let mut server = Command::new("python3")
+    let server = Command::new("python3")
         .current_dir(&wd.dir)
         .args(["-W", "ignore", "-c", sink, &port.to_string()])
         .spawn()
@@ -277,6 +276,13 @@ fn a_mail_per_alert_reaches_a_real_mta() {
         format!("defaults\nauth off\ntls off\naccount default\nhost 127.0.0.1\nport {port}\nfrom ticky@localhost\n"),
     );
     fs::set_permissions(&rc, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    Some(server)
+}
+
+#[test]
+fn a_mail_per_alert_reaches_a_real_mta() {
+    let wd = Workdir::new("alert-mail");
+    let Some(mut server) = smtp_sink(&wd) else { return };
     let hostile =
         "{\"time\":\"2025-01-31T00:00:01Z\",\"ip\":\"10.9.9.9\\r\\nBcc: victim@example.com\",\"level\":\"ERROR\"}\n";
     let input = hostile.repeat(3);
@@ -300,6 +306,48 @@ fn a_mail_per_alert_reaches_a_real_mta() {
         !mailbox.contains("\nBcc:") && !mailbox.contains("victim@example.com,"),
         "a header from the log: {mailbox}"
     );
+}
+
+/// Records of one error every ten seconds for half an hour.
+fn steady_errors() -> String {
+    let events: Vec<Event> =
+        (0..180).map(|i| Event { t: 1_738_281_600 + i * 10, ip: IPS[0], error: true, ms: 1 }).collect();
+    jsonl(&events)
+}
+
+#[test]
+fn repeat_fires_again_while_the_rule_holds_and_a_digest_gathers_a_storm() {
+    let wd = Workdir::new("alert-repeat");
+    let rule = "steady: level=ERROR count > 2 within 1m";
+    let out = wd.stdout(wd.command("ticky-alert").args(["--rule", rule, "--repeat", "5m"]), steady_errors());
+    // It holds from the third record (20 s) on: then every 5 minutes of the records' time.
+    let lasts: Vec<String> =
+        common::json_lines(&out).iter().map(|a| a["last"].as_str().unwrap()[11..19].to_string()).collect();
+    assert_eq!(lasts, ["00:00:20", "00:05:20", "00:10:20", "00:15:20", "00:20:20", "00:25:20"]);
+    let once = wd.stdout(wd.command("ticky-alert").args(["--rule", rule]), steady_errors());
+    assert_eq!(common::json_lines(&once).len(), 1);
+
+    let Some(mut server) = smtp_sink(&wd) else { return };
+    let out = wd.stdout(
+        wd.command("ticky-alert").env("HOME", &wd.dir).args([
+            "--rule",
+            rule,
+            "--repeat",
+            "5m",
+            "--mail",
+            "ops@example.com",
+            "--mail-every",
+            "1h",
+        ]),
+        steady_errors(),
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    let mailbox = String::from_utf8_lossy(&wd.read("mailbox")).into_owned();
+    assert_eq!(common::json_lines(&out).len(), 6);
+    assert_eq!(mailbox.matches("RCPT ops@example.com").count(), 1, "{mailbox}");
+    assert!(mailbox.contains("Subject: ticky-alert: 6 alerts: steady"), "{mailbox}");
+    assert_eq!(mailbox.matches("holds:").count(), 6, "{mailbox}");
 }
 
 #[test]

@@ -26,7 +26,9 @@ Options:
       --rules FILE          rules, one a line, # comments
       --exec CMD            run CMD (sh -c) per alert: the alert on its standard input,
                             TICKY_RULE, TICKY_KEY, TICKY_VALUE, TICKY_THRESHOLD set
+      --repeat DURATION     while a rule keeps holding for a key, fire again this often
       --mail ADDR           mail each alert to ADDR (repeatable) through sendmail -t -oi
+      --mail-every DURATION at most one mail this often: the alerts since, as a digest
       --sendmail PROGRAM    the sendmail to run (default: sendmail, then /usr/sbin/sendmail)
       --lateness DURATION   warn of records older than the newest by more (default 1m)
       --format NAME         syslog, combined, common, python, json, jsonl, or auto
@@ -63,12 +65,11 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Long("exec") => opts.exec = Some(cli::string_value(&mut args, "--exec")?),
             Long("mail") => opts.mail.push(cli::string_value(&mut args, "--mail")?),
             Long("sendmail") => opts.sendmail = Some(cli::string_value(&mut args, "--sendmail")?),
-            Long("lateness") => {
-                let text = cli::string_value(&mut args, "--lateness")?;
-                let seconds = moment::parse_width(&text).ok_or_else(|| {
-                    Error::usage(format!("--lateness: expected a duration such as 30s, 1m or 1h, not {text:?}"))
-                })?;
-                opts.lateness = i128::from(seconds) * 1_000_000_000;
+            Long("lateness") => opts.lateness = i128::from(duration_value(&mut args, "--lateness")?) * 1_000_000_000,
+            Long("repeat") => opts.repeat = Some(i128::from(duration_value(&mut args, "--repeat")?) * 1_000_000_000),
+            Long("mail-every") => {
+                let seconds = duration_value(&mut args, "--mail-every")?;
+                opts.mail_every = Some(std::time::Duration::from_secs(seconds as u64));
             }
             Long("format") => opts.format = cli::format_value(&mut args)?,
             Long("year") => opts.year = Some(cli::year_value(&mut args)?),
@@ -81,6 +82,9 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
     if opts.rules.is_empty() {
         return Err(Error::usage("give a rule: --rule 'errors: level=ERROR count > 10 within 5m' or --rules FILE"));
     }
+    if opts.mail_every.is_some() && opts.mail.is_empty() {
+        return Err(Error::usage("--mail-every needs --mail ADDR"));
+    }
     let paths = input::names_or_stdin(paths);
     cli::hint_if_terminal(NAME, &paths, "records or a log");
     let outcome = alert::run(&opts, &paths, &mut output::stdout())?;
@@ -88,4 +92,11 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
         cli::say(&format!("{NAME}: warning: {warning}"));
     }
     Ok(())
+}
+
+/// A duration such as 30s, 5m, 1h or 1d, in seconds.
+fn duration_value(args: &mut lexopt::Parser, option: &str) -> Result<i64> {
+    let text = cli::string_value(args, option)?;
+    moment::parse_width(&text)
+        .ok_or_else(|| Error::usage(format!("{option}: expected a duration such as 30s, 5m, 1h or 1d, not {text:?}")))
 }
