@@ -11,18 +11,6 @@ use std::time::{Duration, Instant};
 
 use common::{bin_path, Workdir};
 
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) % n
-    }
-}
-
 /// A record as the test knows it.
 struct Event {
     t: i64,
@@ -36,7 +24,7 @@ const IPS: [&str; 5] = ["10.0.0.1", "10.0.0.2", "192.0.2.7", "198.51.100.4", "20
 /// Records over about a day, errors now and then, with bursts of errors from one address and of
 /// slow requests injected.
 fn events(seed: u64) -> Vec<Event> {
-    let mut rng = Rng(seed);
+    let mut rng = common::Rng(seed);
     let mut t = 1_738_281_600; // 2025-01-31T00:00:00Z
     let mut out = Vec::new();
     for i in 0..4000 {
@@ -151,7 +139,7 @@ fn alerts_fire_exactly_where_the_window_first_crosses_and_again_only_after_it_st
 #[test]
 fn a_spike_against_the_last_buckets_fires_once() {
     let wd = Workdir::new("alert-zscore");
-    let mut rng = Rng(9);
+    let mut rng = common::Rng(9);
     let mut events = Vec::new();
     let start = 1_738_281_600;
     for minute in 0..90 {

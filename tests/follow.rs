@@ -12,19 +12,6 @@ use std::time::{Duration, Instant};
 
 use common::{bin_path, Workdir};
 
-/// SplitMix64, for the writer's and the killer's timing: a failure can be replayed by its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        (z ^ (z >> 31)) % n
-    }
-}
-
 /// logrotate's numbering: `log.8` to `log.9` … `log` to `log.1` (by rename or by copy).
 fn shift(log: &Path) {
     for k in (1..9).rev() {
@@ -39,7 +26,7 @@ fn shift(log: &Path) {
 /// rotating every `every` lines, by rename (writing a few more lines to the old file afterwards,
 /// as a daemon does until it reopens its log) and by copy and truncate in turn.
 fn write_log(log: &Path, lines: u64, every: u64, seed: u64) {
-    let mut rng = Rng(seed);
+    let mut rng = common::Rng(seed);
     let open = || OpenOptions::new().create(true).append(true).open(log).unwrap();
     let mut file = open();
     let mut generation = 0;
@@ -91,7 +78,7 @@ fn every_line_exactly_once_across_rotations_and_kill_9() {
             .spawn()
             .unwrap()
     };
-    let mut rng = Rng(5);
+    let mut rng = common::Rng(5);
     let mut kills = 0;
     let mut said = String::new();
     while !writer.is_finished() {

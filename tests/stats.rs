@@ -7,28 +7,10 @@ use std::collections::BTreeMap;
 
 use common::Workdir;
 
-/// A deterministic sequence (SplitMix64), so that a failure can be reproduced.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// Values in thousandths, per distribution: uniform, log-normal, and one huge outlier among small
 /// values.
 fn latencies() -> BTreeMap<&'static str, Vec<i64>> {
-    let mut rng = Rng(7);
+    let mut rng = common::Rng(7);
     let mut sets = BTreeMap::new();
     sets.insert("uniform", (0..20_000).map(|_| (rng.unit() * 5_000_000.0) as i64).collect());
     sets.insert(
