@@ -154,9 +154,11 @@ when=$(date -u '+%Y-%m-%d %H:%M UTC')
 [ "$lines" = 1 ] && lines="1 line" || lines="$lines lines"
 source_line="From $log, $when: $lines, $bad not fully understood."
 
-"$html" --title "Errors by frequency" --subtitle "$source_line" "$report/error_message.csv" >"$report/error_message.html" ||
+"$html" --title "Errors by frequency" --subtitle "$source_line" --back index.html --totals \
+    "$report/error_message.csv" >"$report/error_message.html" ||
     fail "ticky-html failed; $unchanged"
-"$html" --title "Usage per user" --subtitle "$source_line" "$report/user_statistics.csv" >"$report/user_statistics.html" ||
+"$html" --title "Usage per user" --subtitle "$source_line" --back index.html --totals --bar ERROR \
+    "$report/user_statistics.csv" >"$report/user_statistics.html" ||
     fail "ticky-html failed; $unchanged"
 
 escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g' -e "s/'/\&#39;/g"; }

@@ -23,7 +23,17 @@ pub struct HtmlOptions {
     pub totals: bool,
     /// The unit of a stats table's values, shown in their headers (`--unit ms`).
     pub unit: Option<String>,
+    /// Rows shown at most (`--max-rows`; 0: all); the rest are counted under the table.
+    pub max_rows: u64,
+    /// A link back (`--back index.html`), above the heading.
+    pub back: Option<String>,
+    /// The column that gets the bar, by name (`--bar ERROR`); by default the first numeric one.
+    pub bar: Option<String>,
 }
+
+/// Rows a page shows unless `--max-rows` says otherwise: a table of twelve million users made
+/// pages of 1.3 GB that no browser opens.
+pub const MAX_ROWS: u64 = 1000;
 
 impl HtmlOptions {
     /// A page titled `title`, with nothing else asked for.
@@ -35,6 +45,9 @@ impl HtmlOptions {
             caption: None,
             totals: false,
             unit: None,
+            max_rows: MAX_ROWS,
+            back: None,
+            bar: None,
         }
     }
 }
@@ -111,7 +124,9 @@ td.bar { position: relative; min-width: 6rem; }
 td.bar span { position: relative; }
 td.bar i { position: absolute; left: 0; top: .25rem; bottom: .25rem; background: var(--bar); opacity: .45;
            border-radius: 2px; }
-p.empty { color: var(--muted); }
+p.empty, p.more { color: var(--muted); }
+p.back { margin: 0 0 .5rem; }
+a { color: var(--s1); }
 caption { caption-side: top; text-align: left; color: var(--muted); padding: 0 0 .5rem; }
 tfoot th, tfoot td { font-weight: 600; border-top: 2px solid var(--line); border-bottom: 0; }
 th.hl, td.hl { font-weight: 600; }
@@ -245,7 +260,23 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
         })
         .collect();
     let stats_table = roles.contains(&Role::Stat);
-    let bar_column = numeric.iter().position(|&n| n);
+    let bar_column = match &opts.bar {
+        None => numeric.iter().position(|&n| n),
+        Some(name) => match header.iter().position(|h| h == name.as_bytes()) {
+            Some(c) if numeric[c] => Some(c),
+            Some(_) => {
+                return Err(Error::usage(format!("--bar {name}: that column holds something else than numbers")))
+            }
+            None => {
+                let mut names = Vec::new();
+                csvio::write_row(&mut names, header.iter());
+                return Err(Error::usage(format!(
+                    "--bar {name}: the table has no such column; its columns are {}",
+                    String::from_utf8_lossy(names.trim_ascii_end())
+                )));
+            }
+        },
+    };
     let max = bar_column.map_or(0.0, |c| columns[c].max);
     let row_count = rows.count;
 
@@ -256,7 +287,13 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
     escape(&mut page, opts.title.as_bytes());
     page.extend_from_slice(b"</title>\n<style>");
     page.extend_from_slice(STYLE.as_bytes());
-    page.extend_from_slice(b"</style>\n</head>\n<body>\n<main>\n<h1>");
+    page.extend_from_slice(b"</style>\n</head>\n<body>\n<main>\n");
+    if let Some(back) = &opts.back {
+        page.extend_from_slice(b"<p class=\"back\"><a href=\"");
+        escape(&mut page, back.as_bytes());
+        page.extend_from_slice("\">\u{2190} Back</a></p>\n".as_bytes());
+    }
+    page.extend_from_slice(b"<h1>");
     escape(&mut page, opts.title.as_bytes());
     page.extend_from_slice(b"</h1>\n");
     if let Some(sub) = &opts.subtitle {
@@ -311,7 +348,18 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
     let mut row = Row::default();
     // Totals in billionths, exact whatever the order (None: a cell that is not a number).
     let mut totals: Vec<Option<i128>> = vec![Some(0); header.len()];
+    let mut shown_rows = 0u64;
     while reader.read_row(&mut row)?.is_some() {
+        // Beyond --max-rows, rows still count in the totals.
+        if opts.max_rows > 0 && shown_rows >= opts.max_rows {
+            for (c, cell) in row.iter().enumerate() {
+                if roles.get(c) == Some(&Role::Count) && !cell.is_empty() {
+                    totals[c] = totals[c].zip(crate::stats::parse_number(cell)).map(|(t, n)| t.saturating_add(n));
+                }
+            }
+            continue;
+        }
+        shown_rows += 1;
         page.extend_from_slice(b"<tr>");
         for (c, cell) in row.iter().enumerate() {
             let role = roles.get(c).copied().unwrap_or(Role::Label);
@@ -359,6 +407,15 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
         page.extend_from_slice(b"</tr>\n</tfoot>\n");
     }
     page.extend_from_slice(b"</table>\n</div>\n");
+    if shown_rows < row_count {
+        let more = (row_count - shown_rows).to_string();
+        let _ = writeln!(
+            page,
+            "<p class=\"more\">The first {} rows are shown; {} more are in the CSV.</p>",
+            String::from_utf8_lossy(&grouped(shown_rows.to_string().as_bytes())),
+            String::from_utf8_lossy(&grouped(more.as_bytes()))
+        );
+    }
     if row_count == 0 {
         page.extend_from_slice(b"<p class=\"empty\">No rows.</p>\n");
     }

@@ -389,3 +389,34 @@ fn a_page_of_time_buckets_has_a_chart_totals_and_grouped_digits_in_chromium() {
     assert!(!dom.contains("<script>") && dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{dom}");
     assert_eq!(dom.matches("<path class=\"line").count(), 2, "a line per count column: {dom}");
 }
+
+#[test]
+fn a_long_table_shows_its_first_rows_counts_the_rest_and_totals_them_all() {
+    let wd = Workdir::new("stats-html-long");
+    let rows = 2500u64;
+    let mut csv = String::from("Username,INFO,ERROR\n");
+    for i in 1..=rows {
+        csv += &format!("user{i:04},{i},{}\n", 3 * i);
+    }
+    wd.write("users.csv", &csv);
+    let page = String::from_utf8(wd.stdout(
+        wd.command("ticky-html").args(["--totals", "--bar", "ERROR", "--back", "index.html?a=1&b=\"2\"", "users.csv"]),
+        "",
+    ))
+    .unwrap();
+    assert_eq!(page.matches("<tr><td>").count(), 1000);
+    assert!(page.contains("The first 1,000 rows are shown; 1,500 more are in the CSV."), "{page}");
+    // The totals count every row, shown or not: n(n+1)/2 and three times that.
+    let info = rows * (rows + 1) / 2;
+    let totals = format!(
+        "<th scope=\"row\">Total</th><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+        common::with_commas(info),
+        common::with_commas(3 * info)
+    );
+    assert!(page.contains(&totals), "{page}");
+    // The bar is on ERROR: the row of user 1 has its INFO plain and its ERROR with a bar.
+    assert!(page.contains("<tr><td>user0001</td><td class=\"num\">1</td><td class=\"num bar\">"), "{page}");
+    assert!(page.contains("<a href=\"index.html?a=1&amp;b=&quot;2&quot;\">"), "{page}");
+    let all = wd.stdout(wd.command("ticky-html").args(["--max-rows", "0", "users.csv"]), "");
+    assert_eq!(String::from_utf8(all).unwrap().matches("<tr><td>").count(), rows as usize);
+}

@@ -25,6 +25,9 @@ Options:
       --caption TEXT    a caption above the table
       --totals          a last row with the sum of each count column
       --unit TEXT       the unit of a stats table's values (ms), in their headers
+      --bar COLUMN      the column that gets the bar (default: the first numeric one)
+      --back URL        a link back (e.g. to the report's index.html) above the heading
+      --max-rows N      show at most N rows (default 1000; 0: all), the rest counted below
       --max-line N      refuse a row longer than six times N bytes (default 1M)
   -h, --help            print this help
   -V, --version         print the version
@@ -50,6 +53,9 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Long("caption") => opts.caption = Some(cli::string_value(&mut args, "--caption")?),
             Long("totals") => opts.totals = true,
             Long("unit") => opts.unit = Some(cli::string_value(&mut args, "--unit")?),
+            Long("bar") => opts.bar = Some(cli::string_value(&mut args, "--bar")?),
+            Long("back") => opts.back = Some(cli::string_value(&mut args, "--back")?),
+            Long("max-rows") => opts.max_rows = cli::number_value(&mut args, "--max-rows", 0, u64::MAX)?,
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
         }
