@@ -154,10 +154,10 @@ when=$(date -u '+%Y-%m-%d %H:%M UTC')
 [ "$lines" = 1 ] && lines="1 line" || lines="$lines lines"
 source_line="From $log, $when: $lines, $bad not fully understood."
 
-"$html" --title "Errors by frequency" --subtitle "$source_line" --back index.html --totals \
+"$html" --title "Errors by frequency" --subtitle "$source_line" --back index.html --totals --shares \
     "$report/error_message.csv" >"$report/error_message.html" ||
     fail "ticky-html failed; $unchanged"
-"$html" --title "Usage per user" --subtitle "$source_line" --back index.html --totals --bar ERROR \
+"$html" --title "Usage per user" --subtitle "$source_line" --back index.html --totals --shares --bar ERROR \
     "$report/user_statistics.csv" >"$report/user_statistics.html" ||
     fail "ticky-html failed; $unchanged"
 

@@ -29,6 +29,8 @@ pub struct HtmlOptions {
     pub back: Option<String>,
     /// The column that gets the bar, by name (`--bar ERROR`); by default the first numeric one.
     pub bar: Option<String>,
+    /// A share (%) of its column's total after each count (`--shares`).
+    pub shares: bool,
 }
 
 /// Rows a page shows unless `--max-rows` says otherwise: a table of twelve million users made
@@ -48,6 +50,7 @@ impl HtmlOptions {
             max_rows: MAX_ROWS,
             back: None,
             bar: None,
+            shares: false,
         }
     }
 }
@@ -126,6 +129,7 @@ td.bar i { position: absolute; left: 0; top: .25rem; bottom: .25rem; background:
            border-radius: 2px; }
 p.empty, p.more { color: var(--muted); }
 p.back { margin: 0 0 .5rem; }
+td.share { color: var(--muted); }
 a { color: var(--s1); }
 caption { caption-side: top; text-align: left; color: var(--muted); padding: 0 0 .5rem; }
 tfoot th, tfoot td { font-weight: 600; border-top: 2px solid var(--line); border-bottom: 0; }
@@ -328,6 +332,10 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
     }
     page.extend_from_slice(b"<thead>\n<tr>");
     let highlight = |c: usize| stats_table && header.get(c) == b"p95";
+    // A share column follows each count column whose total is not zero.
+    let shared: Vec<bool> =
+        (0..header.len()).map(|c| opts.shares && roles[c] == Role::Count && columns[c].sum > 0.0).collect();
+    let one_count = shared.iter().filter(|&&s| s).count() == 1;
     for (c, name) in header.iter().enumerate() {
         let class = match (numeric[c], highlight(c)) {
             (true, true) => &b"<th scope=\"col\" class=\"num hl\">"[..],
@@ -342,6 +350,16 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
             page.push(b')');
         }
         page.extend_from_slice(b"</th>");
+        if shared[c] {
+            page.extend_from_slice(b"<th scope=\"col\" class=\"num\">");
+            if one_count {
+                page.extend_from_slice(b"Share");
+            } else {
+                escape(&mut page, name);
+                page.extend_from_slice(b" %");
+            }
+            page.extend_from_slice(b"</th>");
+        }
     }
     page.extend_from_slice(b"</tr>\n</thead>\n<tbody>\n");
     let mut reader = CsvReader::new(rows.into_reader()?, "a temporary file");
@@ -385,6 +403,14 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
                 escape(&mut page, &shown);
                 page.extend_from_slice(b"</td>");
             }
+            if shared.get(c) == Some(&true) {
+                match number(cell) {
+                    Some(n) => {
+                        let _ = write!(page, "<td class=\"num share\">{:.1}%</td>", n / columns[c].sum * 100.0);
+                    }
+                    None => page.extend_from_slice(b"<td></td>"),
+                }
+            }
         }
         page.extend_from_slice(b"</tr>\n");
         output::write_when_full(&mut page, out)?;
@@ -402,6 +428,9 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
                     page.extend_from_slice(b"</td>");
                 }
                 _ => page.extend_from_slice(b"<td></td>"),
+            }
+            if shared[c] {
+                page.extend_from_slice(b"<td class=\"num share\">100%</td>");
             }
         }
         page.extend_from_slice(b"</tr>\n</tfoot>\n");
@@ -432,6 +461,8 @@ struct Column {
     /// Some non-empty cell is not an ISO 8601 time.
     not_times: bool,
     max: f64,
+    /// The sum of its numbers, for shares.
+    sum: f64,
 }
 
 impl Column {
@@ -441,7 +472,10 @@ impl Column {
         }
         self.filled = true;
         match number(cell) {
-            Some(n) => self.max = self.max.max(n),
+            Some(n) => {
+                self.max = self.max.max(n);
+                self.sum += n;
+            }
             None => self.not_numbers = true,
         }
         if !self.not_times && crate::moment::parse_time(cell).is_none() {

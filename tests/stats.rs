@@ -417,6 +417,14 @@ fn a_long_table_shows_its_first_rows_counts_the_rest_and_totals_them_all() {
     // The bar is on ERROR: the row of user 1 has its INFO plain and its ERROR with a bar.
     assert!(page.contains("<tr><td>user0001</td><td class=\"num\">1</td><td class=\"num bar\">"), "{page}");
     assert!(page.contains("<a href=\"index.html?a=1&amp;b=&quot;2&quot;\">"), "{page}");
+    // Shares of each count column's total, every row's: user 2500's INFO is 2500 of n(n+1)/2.
+    let shares =
+        String::from_utf8(wd.stdout(wd.command("ticky-html").args(["--shares", "--totals", "users.csv"]), "")).unwrap();
+    assert!(shares.contains("<th scope=\"col\" class=\"num\">INFO %</th>"), "{shares}");
+    let first = format!("<td class=\"num share\">{:.1}%</td>", 1.0 / info as f64 * 100.0);
+    let row = &shares[shares.find("<tr><td>user0001</td>").unwrap()..];
+    assert!(row[..row.find("</tr>").unwrap()].contains(&format!("<span>1</span></td>{first}")), "{row}");
+    assert_eq!(shares.matches("<td class=\"num share\">100%</td>").count(), 2);
     let all = wd.stdout(wd.command("ticky-html").args(["--max-rows", "0", "users.csv"]), "");
     assert_eq!(String::from_utf8(all).unwrap().matches("<tr><td>").count(), rows as usize);
 }

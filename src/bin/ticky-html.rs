@@ -26,6 +26,7 @@ Options:
       --totals          a last row with the sum of each count column
       --unit TEXT       the unit of a stats table's values (ms), in their headers
       --bar COLUMN      the column that gets the bar (default: the first numeric one)
+      --shares          after each count column, its share (%) of the column's total
       --back URL        a link back (e.g. to the report's index.html) above the heading
       --max-rows N      show at most N rows (default 1000; 0: all), the rest counted below
       --max-line N      refuse a row longer than six times N bytes (default 1M)
@@ -54,6 +55,7 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Long("totals") => opts.totals = true,
             Long("unit") => opts.unit = Some(cli::string_value(&mut args, "--unit")?),
             Long("bar") => opts.bar = Some(cli::string_value(&mut args, "--bar")?),
+            Long("shares") => opts.shares = true,
             Long("back") => opts.back = Some(cli::string_value(&mut args, "--back")?),
             Long("max-rows") => opts.max_rows = cli::number_value(&mut args, "--max-rows", 0, u64::MAX)?,
             Value(path) => paths.push(cli::path_value(path)),
