@@ -333,8 +333,9 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
     page.extend_from_slice(b"<thead>\n<tr>");
     let highlight = |c: usize| stats_table && header.get(c) == b"p95";
     // A share column follows each count column whose total is not zero.
-    let shared: Vec<bool> =
-        (0..header.len()).map(|c| opts.shares && roles[c] == Role::Count && columns[c].sum > 0.0).collect();
+    let shared: Vec<bool> = (0..header.len())
+        .map(|c| opts.shares && roles[c] == Role::Count && columns[c].total().is_some_and(|t| t > 0))
+        .collect();
     let one_count = shared.iter().filter(|&&s| s).count() == 1;
     for (c, name) in header.iter().enumerate() {
         let class = match (numeric[c], highlight(c)) {
@@ -365,18 +366,9 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
     let mut reader = CsvReader::new(rows.into_reader()?, "a temporary file");
     let mut row = Row::default();
     // Totals in billionths, exact whatever the order (None: a cell that is not a number).
-    let mut totals: Vec<Option<i128>> = vec![Some(0); header.len()];
     let mut shown_rows = 0u64;
-    while reader.read_row(&mut row)?.is_some() {
-        // Beyond --max-rows, rows still count in the totals.
-        if opts.max_rows > 0 && shown_rows >= opts.max_rows {
-            for (c, cell) in row.iter().enumerate() {
-                if roles.get(c) == Some(&Role::Count) && !cell.is_empty() {
-                    totals[c] = totals[c].zip(crate::stats::parse_number(cell)).map(|(t, n)| t.saturating_add(n));
-                }
-            }
-            continue;
-        }
+    // Rows beyond --max-rows are read no further: totals and shares come from the first pass.
+    while (opts.max_rows == 0 || shown_rows < opts.max_rows) && reader.read_row(&mut row)?.is_some() {
         shown_rows += 1;
         page.extend_from_slice(b"<tr>");
         for (c, cell) in row.iter().enumerate() {
@@ -385,9 +377,6 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
                 Role::Label => cell.to_vec(),
                 Role::Count | Role::Stat => grouped(cell),
             };
-            if role == Role::Count && !cell.is_empty() {
-                totals[c] = totals[c].zip(crate::stats::parse_number(cell)).map(|(t, n)| t.saturating_add(n));
-            }
             if Some(c) == bar_column {
                 let share = number(cell).filter(|_| max > 0.0).map_or(0.0, |n| (n / max * 100.0).clamp(0.0, 100.0));
                 let _ = write!(page, "<td class=\"num bar\"><i style=\"width:{share:.1}%\"></i><span>");
@@ -406,7 +395,8 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
             if shared.get(c) == Some(&true) {
                 match number(cell) {
                     Some(n) => {
-                        let _ = write!(page, "<td class=\"num share\">{:.1}%</td>", n / columns[c].sum * 100.0);
+                        let total = columns[c].total().unwrap_or(0) as f64 / 1e9;
+                        let _ = write!(page, "<td class=\"num share\">{:.1}%</td>", n / total * 100.0);
                     }
                     None => page.extend_from_slice(b"<td></td>"),
                 }
@@ -419,7 +409,7 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
     if opts.totals && row_count > 0 {
         page.extend_from_slice(b"<tfoot>\n<tr><th scope=\"row\">Total</th>");
         for c in 1..header.len() {
-            match (roles[c], totals[c]) {
+            match (roles[c], columns[c].total()) {
                 (Role::Count, Some(total)) => {
                     let mut text = Vec::new();
                     crate::stats::write_exact(&mut text, total);
@@ -461,8 +451,9 @@ struct Column {
     /// Some non-empty cell is not an ISO 8601 time.
     not_times: bool,
     max: f64,
-    /// The sum of its numbers, for shares.
-    sum: f64,
+    /// The exact sum of its cells, for totals and shares; unknown once a cell is no decimal number.
+    total: i128,
+    no_total: bool,
 }
 
 impl Column {
@@ -472,15 +463,21 @@ impl Column {
         }
         self.filled = true;
         match number(cell) {
-            Some(n) => {
-                self.max = self.max.max(n);
-                self.sum += n;
-            }
+            Some(n) => self.max = self.max.max(n),
             None => self.not_numbers = true,
+        }
+        match crate::stats::parse_number(cell) {
+            Some(n) if !self.no_total => self.total = self.total.saturating_add(n),
+            _ => self.no_total = true,
         }
         if !self.not_times && crate::moment::parse_time(cell).is_none() {
             self.not_times = true;
         }
+    }
+
+    /// The column's total, when every cell is a decimal number.
+    fn total(&self) -> Option<i128> {
+        (!self.no_total).then_some(self.total)
     }
 
     fn numeric(&self) -> bool {
