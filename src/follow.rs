@@ -124,6 +124,24 @@ fn prefix_hash(file: &File, len: u64) -> io::Result<Option<u64>> {
     Ok(Some(fingerprint(&buf)))
 }
 
+impl Identity {
+    fn inode(&self) -> (u64, u64) {
+        (self.dev, self.ino)
+    }
+
+    /// Whether `file` starts with the bytes this fingerprint was taken of.
+    fn starts(&self, file: &File) -> bool {
+        prefix_hash(file, self.prefix).ok().flatten() == Some(self.hash)
+    }
+}
+
+impl Position {
+    /// Whether `file` still holds what was read of it: as long, and starting the same.
+    fn holds_in(&self, file: &File) -> bool {
+        file.metadata().is_ok_and(|m| m.len() >= self.offset) && self.id.starts(file)
+    }
+}
+
 /// An open file and what it is.
 struct Open {
     file: File,
@@ -167,6 +185,8 @@ struct Sink<'a> {
     buf: Vec<u8>,
     /// The `-o` file's length after the last batch.
     length: u64,
+    /// What each read reads into, kept from read to read: files are looked at four times a second.
+    chunk: Vec<u8>,
 }
 
 impl Sink<'_> {
@@ -205,18 +225,18 @@ impl Follower {
     /// its newline too (the file will not grow again). Returns whether anything was read.
     fn read_lines(open: &mut Open, sink: &mut Sink<'_>, max_line: usize, last: bool) -> Result<bool> {
         let name = "a followed file";
-        let mut chunk = vec![0u8; max_line.clamp(4096, 1 << 20)];
+        let Sink { buf, chunk, .. } = sink;
+        chunk.resize(max_line.clamp(4096, 1 << 20), 0);
         let mut any = false;
         loop {
-            let n =
-                open.file.read_at(&mut chunk, open.pos.offset).map_err(|e| Error::io(format!("reading {name}"), e))?;
+            let n = open.file.read_at(chunk, open.pos.offset).map_err(|e| Error::io(format!("reading {name}"), e))?;
             if n == 0 {
                 return Ok(any);
             }
             // Read, then checked: a file truncated and written again in between would otherwise
             // hand over another file's bytes from the middle. What fails the check is left to the
             // look at the path, which finds the copy.
-            if prefix_hash(&open.file, open.pos.id.prefix).ok().flatten() != Some(open.pos.id.hash) {
+            if !open.pos.id.starts(&open.file) {
                 return Ok(any);
             }
             let data = &chunk[..n];
@@ -226,9 +246,9 @@ impl Follower {
                 None if n == chunk.len() || last => n,
                 None => return Ok(any),
             };
-            sink.buf.extend_from_slice(&data[..take]);
+            buf.extend_from_slice(&data[..take]);
             if !data[..take].ends_with(b"\n") {
-                sink.buf.push(b'\n');
+                buf.push(b'\n');
             }
             // The fingerprint grows with the bytes read, up to its length.
             if open.pos.offset < PREFIX {
@@ -252,11 +272,11 @@ impl Follower {
             let Ok(file) = File::open(format!("{}.{k}", self.path)) else { continue };
             let Ok(meta) = file.metadata() else { continue };
             let inode = (meta.dev(), meta.ino());
-            if !rotated.iter().any(|r| r.inode == inode) {
+            if !rotated.iter().any(|r| r.inode() == inode) {
                 let mut head = [0u8; 256];
                 let n = file.read_at(&mut head, 0).unwrap_or(0);
                 let tag = (inode.0, inode.1, meta.len(), fingerprint(&head[..n]));
-                rotated.push(Rotated { k, file, inode, tag });
+                rotated.push(Rotated { k, file, tag });
             }
         }
         rotated
@@ -271,11 +291,8 @@ impl Follower {
         sink: &mut Sink<'_>,
         max_line: usize,
     ) -> Result<()> {
-        for r in rotated.iter().rev().filter(|r| r.k < k && !skip.contains(&r.inode)) {
-            let file = r.file.try_clone().map_err(|e| Error::io("cannot read a rotated file".to_string(), e))?;
-            let mut open =
-                Open::from_file(file, 0).map_err(|e| Error::io("cannot read a rotated file".to_string(), e))?;
-            Self::read_lines(&mut open, sink, max_line, true)?;
+        for r in rotated.iter().rev().filter(|r| r.k < k && !skip.contains(&r.inode())) {
+            Self::read_lines(&mut r.open(None)?, sink, max_line, true)?;
         }
         Ok(())
     }
@@ -291,15 +308,10 @@ impl Follower {
         max_line: usize,
         warn: &mut dyn FnMut(String),
     ) -> Result<()> {
-        let copy = rotated.iter().find(|r| {
-            pos.id.prefix > 0
-                && r.inode != (pos.id.dev, pos.id.ino)
-                && prefix_hash(&r.file, pos.id.prefix).ok().flatten() == Some(pos.id.hash)
-        });
+        let copy = rotated.iter().find(|r| pos.id.prefix > 0 && r.inode() != pos.id.inode() && pos.id.starts(&r.file));
         match copy {
             Some(r) => {
-                let file = r.file.try_clone().map_err(|e| Error::io("cannot read a rotated file".to_string(), e))?;
-                Self::read_lines(&mut Open { file, pos: pos.clone(), grew: Instant::now() }, sink, max_line, true)?;
+                Self::read_lines(&mut r.open(Some(pos))?, sink, max_line, true)?;
                 Self::read_newer(rotated, r.k, skip, sink, max_line)
             }
             None if pos.offset == 0 => Ok(()),
@@ -324,8 +336,7 @@ impl Follower {
     ) -> Result<()> {
         let Some(open) = &self.current else { return Ok(()) };
         let size = open.file.metadata().map_err(|e| Error::io(format!("cannot look at {}", self.path), e))?.len();
-        let intact = size >= open.pos.offset
-            && prefix_hash(&open.file, open.pos.id.prefix).ok().flatten() == Some(open.pos.id.hash);
+        let intact = size >= open.pos.offset && open.pos.id.starts(&open.file);
         if intact && open.pos.offset == 0 {
             // Nothing read, nothing to fingerprint: a copy that appeared and that the file no
             // longer starts with was made before a truncation (a follower kept from running for
@@ -333,10 +344,7 @@ impl Follower {
             let rotated = self.rotated();
             let copies: Vec<usize> = self.copies_of_unread(&rotated).iter().map(|r| r.k).collect();
             for r in rotated.iter().rev().filter(|r| copies.contains(&r.k)) {
-                let file = r.file.try_clone().map_err(|e| Error::io("cannot read a rotated file".to_string(), e))?;
-                let mut copy =
-                    Open::from_file(file, 0).map_err(|e| Error::io("cannot read a rotated file".to_string(), e))?;
-                Self::read_lines(&mut copy, sink, opts.max_line, true)?;
+                Self::read_lines(&mut r.open(None)?, sink, opts.max_line, true)?;
                 self.known.push(r.tag);
                 self.dirty = true;
             }
@@ -347,7 +355,7 @@ impl Follower {
         }
         let pos = open.pos.clone();
         let rotated = self.rotated();
-        self.read_copy(&pos, &rotated, &[(pos.id.dev, pos.id.ino)], sink, opts.max_line, warn)?;
+        self.read_copy(&pos, &rotated, &[pos.id.inode()], sink, opts.max_line, warn)?;
         self.known = rotated.iter().map(|r| r.tag).collect();
         let open = self.current.as_mut().expect("a current file");
         open.pos = Position {
@@ -382,7 +390,7 @@ impl Follower {
         let meta = file.metadata().map_err(|e| Error::io(format!("cannot look at {}", self.path), e))?;
         let at_path = (meta.dev(), meta.ino());
         match &self.current {
-            Some(open) if (open.pos.id.dev, open.pos.id.ino) == at_path => return Ok(()),
+            Some(open) if open.pos.id.inode() == at_path => return Ok(()),
             // Renamed away, another file at the path: the old one is read on until it stops
             // growing, the files rotated after it are read whole, and the new one from its start.
             Some(_) => {
@@ -391,8 +399,8 @@ impl Follower {
                     Self::read_lines(&mut earlier, sink, opts.max_line, true)?;
                 }
                 let rotated = self.rotated();
-                let old_inode = (old.pos.id.dev, old.pos.id.ino);
-                let k = rotated.iter().find(|r| r.inode == old_inode).map_or(1, |r| r.k);
+                let old_inode = old.pos.id.inode();
+                let k = rotated.iter().find(|r| r.inode() == old_inode).map_or(1, |r| r.k);
                 Self::read_lines(&mut old, sink, opts.max_line, false)?;
                 old.grew = Instant::now();
                 self.draining = Some(old);
@@ -424,13 +432,12 @@ impl Follower {
     /// still starts like may be one whose truncation is still to come: left for a later look.
     fn copies_of_unread<'r>(&self, rotated: &'r [Rotated]) -> Vec<&'r Rotated> {
         let Some(open) = &self.current else { return Vec::new() };
-        let own =
-            [Some((open.pos.id.dev, open.pos.id.ino)), self.draining.as_ref().map(|d| (d.pos.id.dev, d.pos.id.ino))];
+        let own = [Some(open.pos.id.inode()), self.draining.as_ref().map(|d| d.pos.id.inode())];
         let mut head = vec![0u8; PREFIX as usize];
         let n = open.file.read_at(&mut head, 0).unwrap_or(0);
         rotated
             .iter()
-            .filter(|r| !self.known.contains(&r.tag) && !own.contains(&Some(r.inode)))
+            .filter(|r| !self.known.contains(&r.tag) && !own.contains(&Some(r.inode())))
             .filter(|r| {
                 let mut theirs = vec![0u8; PREFIX as usize];
                 let m = r.file.read_at(&mut theirs, 0).unwrap_or(0);
@@ -477,21 +484,17 @@ impl Follower {
         };
         // A file at the path that was truncated is checked before the rotated files are opened:
         // its copy, made before the truncation, is then among them.
-        let intact = |file: &File, pos: &Position| {
-            file.metadata().is_ok_and(|m| m.len() >= pos.offset)
-                && prefix_hash(file, pos.id.prefix).ok().flatten() == Some(pos.id.hash)
-        };
         let path_intact = match (&at_path, &saved.current) {
-            (Some(file), Some(pos)) if path_inode == Some((pos.id.dev, pos.id.ino)) => Some(intact(file, pos)),
+            (Some(file), Some(pos)) if path_inode == Some(pos.id.inode()) => Some(pos.holds_in(file)),
             _ => None,
         };
         let rotated = f.rotated();
         let find = |pos: &Position| -> Option<File> {
-            let inode = (pos.id.dev, pos.id.ino);
+            let inode = pos.id.inode();
             if path_inode == Some(inode) {
                 return at_path.as_ref().and_then(|file| file.try_clone().ok());
             }
-            rotated.iter().find(|r| r.inode == inode).and_then(|r| r.file.try_clone().ok())
+            rotated.iter().find(|r| r.inode() == inode).and_then(|r| r.file.try_clone().ok())
         };
         if let Some(pos) = &saved.draining {
             if let Some(file) = find(pos) {
@@ -502,9 +505,9 @@ impl Follower {
             }
         }
         if let Some(pos) = &saved.current {
-            let inode = (pos.id.dev, pos.id.ino);
+            let inode = pos.id.inode();
             let found = find(pos);
-            let intact = path_intact.unwrap_or_else(|| found.as_ref().is_some_and(|file| intact(file, pos)));
+            let intact = path_intact.unwrap_or_else(|| found.as_ref().is_some_and(|file| pos.holds_in(file)));
             let skip: Vec<(u64, u64)> = path_inode.into_iter().collect();
             match found {
                 Some(file) if intact && path_inode == Some(inode) => {
@@ -516,7 +519,7 @@ impl Follower {
                     if let Some(mut earlier) = f.draining.take() {
                         Self::read_lines(&mut earlier, sink, opts.max_line, true)?;
                     }
-                    let k = rotated.iter().find(|r| r.inode == inode).map_or(1, |r| r.k);
+                    let k = rotated.iter().find(|r| r.inode() == inode).map_or(1, |r| r.k);
                     let mut old = Open { file, pos: pos.clone(), grew: Instant::now() };
                     Self::read_lines(&mut old, sink, opts.max_line, false)?;
                     f.draining = Some(old);
@@ -525,9 +528,7 @@ impl Follower {
                 // Truncated (and maybe renamed since): the rest is in a copy, and the copies and
                 // files rotated after it follow, the truncated file itself among them.
                 Some(_) | None => {
-                    let known = rotated.iter().any(|r| {
-                        pos.id.prefix > 0 && prefix_hash(&r.file, pos.id.prefix).ok().flatten() == Some(pos.id.hash)
-                    });
+                    let known = rotated.iter().any(|r| pos.id.prefix > 0 && pos.id.starts(&r.file));
                     if !known && pos.offset > 0 {
                         warn(format!(
                             "{path}: the file the state names is neither there nor rotated to {path}.1 to \
@@ -548,17 +549,32 @@ impl Follower {
     }
 }
 
-/// A rotated file, opened.
 /// A rotated file as it was seen: device, inode, size and the fingerprint of its first bytes. The
 /// inode alone would not do: the system hands the inode of a rotated file that was deleted to the
 /// next new one, often a copy.
 type Tag = (u64, u64, u64, u64);
 
+/// A rotated file, opened: `FILE.k` when it was.
 struct Rotated {
     k: usize,
     file: File,
-    inode: (u64, u64),
     tag: Tag,
+}
+
+impl Rotated {
+    fn inode(&self) -> (u64, u64) {
+        (self.tag.0, self.tag.1)
+    }
+
+    /// The file to read, from its start or from `pos` (what was read of it elsewhere).
+    fn open(&self, pos: Option<&Position>) -> Result<Open> {
+        let cannot = |e| Error::io("cannot read a rotated file".to_string(), e);
+        let file = self.file.try_clone().map_err(cannot)?;
+        match pos {
+            Some(pos) => Ok(Open { file, pos: pos.clone(), grew: Instant::now() }),
+            None => Open::from_file(file, 0).map_err(cannot),
+        }
+    }
 }
 
 /// Reads the state file; `None` when there is none yet.
@@ -591,7 +607,7 @@ fn save_state(path: &str, state: &State) -> Result<()> {
 /// `once` until what there is has been read. `warn` says what the user should know.
 pub fn run(opts: &FollowOptions, paths: &[String], out: &mut dyn Write, warn: &mut dyn FnMut(String)) -> Result<()> {
     let saved = opts.state.as_deref().map(load_state).transpose()?.flatten();
-    let mut sink = Sink { out, file: None, buf: Vec::new(), length: 0 };
+    let mut sink = Sink { out, file: None, buf: Vec::new(), length: 0, chunk: Vec::new() };
     if let Some(name) = &opts.output {
         let cannot = |e| Error::io(format!("cannot open {name}"), e);
         let file = OpenOptions::new().create(true).append(true).open(name).map_err(cannot)?;
