@@ -12,6 +12,7 @@ use std::process::{Command, Stdio};
 use regex::Regex;
 
 use crate::access::DurationUnit;
+use crate::counter::{decode_key, push_key_field};
 use crate::error::{Error, Result};
 use crate::filter::Condition;
 use crate::format::{tell_kind, Format, Kind};
@@ -280,7 +281,12 @@ struct Engine<'a> {
     opts: &'a AlertOptions,
     /// The fields each rule needs, as indexes into `fields`.
     plans: Vec<Plan>,
-    windows: Vec<HashMap<Vec<Vec<u8>>, Window>>,
+    /// Per rule, a window per key: the key fields, each prefixed with its length
+    /// ([`push_key_field`]), so that a record allocates nothing unless its key is new. foldhash,
+    /// seeded at random, as the counters': keys come from logs anyone writes.
+    windows: Vec<HashMap<Box<[u8]>, Window, foldhash::fast::RandomState>>,
+    /// The key of the record being watched, reused from record to record.
+    key: Vec<u8>,
     newest: i128,
     late: u64,
     timeless: u64,
@@ -320,6 +326,14 @@ impl Engine<'_> {
     }
 
     fn record(&mut self, fields: &Fields, clock: &mut Clock, number: u64, file: &str) -> Result<()> {
+        let mut key = std::mem::take(&mut self.key);
+        let result = self.watch(fields, clock, number, file, &mut key);
+        self.key = key;
+        result
+    }
+
+    /// Counts a record in the window of each rule it passes, and fires what crosses.
+    fn watch(&mut self, fields: &Fields, clock: &mut Clock, number: u64, file: &str, key: &mut Vec<u8>) -> Result<()> {
         let Some(m) = fields.get(TIME).and_then(moment::parse_time) else {
             self.timeless += 1;
             return Ok(());
@@ -340,10 +354,10 @@ impl Engine<'_> {
             if !rule.conditions.iter().zip(&plan.conditions).all(|(c, &i)| c.holds(fields.get(i))) {
                 continue;
             }
-            let Some(key) = plan.by.iter().map(|&i| fields.get(i).map(<[u8]>::to_vec)).collect::<Option<Vec<_>>>()
-            else {
+            key.clear();
+            if !plan.by.iter().all(|&i| fields.get(i).map(|v| push_key_field(key, v)).is_some()) {
                 continue;
-            };
+            }
             let value = match plan.value {
                 Some(i) => match fields.get(i).and_then(parse_number) {
                     Some(v) => Some(v),
@@ -351,7 +365,11 @@ impl Engine<'_> {
                 },
                 None => None,
             };
-            let window = self.windows[r].entry(key.clone()).or_default();
+            let windows = &mut self.windows[r];
+            if !windows.contains_key(key.as_slice()) {
+                windows.insert(key.as_slice().into(), Window::default());
+            }
+            let window = windows.get_mut(key.as_slice()).expect("a window for every key");
             let end = window.newest.max(t);
             window.newest = end;
             window.evict(end, i128::from(rule.window));
@@ -403,14 +421,14 @@ impl Engine<'_> {
                 window.fired = t;
                 let line = fields.get(LINE).and_then(|l| std::str::from_utf8(l).ok()?.parse().ok()).unwrap_or(number);
                 let file = fields.get(FILE).map_or(file.to_string(), |f| String::from_utf8_lossy(f).into_owned());
-                self.fire(rule, &key, &measure, line, &file)?;
+                self.fire(rule, &decode_key(key), &measure, line, &file)?;
             }
         }
         Ok(())
     }
 
     /// Writes an alert, and runs its command and mails it when asked.
-    fn fire(&mut self, rule: &Rule, key: &[Vec<u8>], m: &Measure, line: u64, file: &str) -> Result<()> {
+    fn fire(&mut self, rule: &Rule, key: &[&[u8]], m: &Measure, line: u64, file: &str) -> Result<()> {
         self.alerts += 1;
         // Written in this order (serde_json's map would sort the keys): the rule, its key, what
         // crossed the threshold, then where.
@@ -634,7 +652,8 @@ pub fn run(opts: &AlertOptions, paths: &[String], out: &mut dyn Write) -> Result
     let mut engine = Engine {
         opts,
         plans,
-        windows: opts.rules.iter().map(|_| HashMap::new()).collect(),
+        windows: opts.rules.iter().map(|_| HashMap::default()).collect(),
+        key: Vec::new(),
         newest: i128::MIN / 2,
         late: 0,
         timeless: 0,
