@@ -227,8 +227,10 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
     // First pass: which columns are numbers, the largest of each, and the rows kept for the second.
     let mut columns: Vec<Column> = Vec::new();
     let mut rows = Spool::default();
-    // For a chart: each row's first cell and numbers, while there are few enough rows.
+    // For a chart: each row's first cell and numbers, while there are few enough rows and the
+    // table can still be one of time buckets.
     let mut points: Option<Points> = Some((Vec::new(), Vec::new()));
+    let is_bucket = |name: &[u8]| crate::moment::split_bucket(&String::from_utf8_lossy(name)).is_some();
     let hint = "ticky-html shows a table; make one first, e.g. ticky-count --by error LOG | ticky-html";
     let max_row = input::record_limit(opts.max_line);
     let header = csvio::each_row(input::open_all(paths)?, hint, max_row, |header, row| {
@@ -239,7 +241,7 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
             column.add(cell);
         }
         if let Some((labels, values)) = &mut points {
-            if labels.len() == crate::chart::MAX_POINTS {
+            if labels.len() == crate::chart::MAX_POINTS || columns[0].not_times && !is_bucket(header.get(0)) {
                 points = None;
             } else {
                 labels.push(row.get(0).to_vec());
@@ -307,8 +309,7 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
     }
     // A table of time buckets (ticky-count --by time/1h) gets a chart: its counts, or a stats
     // table's p50, p95 and p99.
-    let timed = crate::moment::split_bucket(&String::from_utf8_lossy(header.get(0))).is_some()
-        || columns.first().is_some_and(|c| c.filled && !c.not_times);
+    let timed = is_bucket(header.get(0)) || columns.first().is_some_and(|c| c.filled && !c.not_times);
     if let (true, Some((labels, values))) = (timed, &points) {
         let charted: Vec<usize> = match stats_table {
             true => (0..header.len()).filter(|&c| [&b"p50"[..], b"p95", b"p99"].contains(&header.get(c))).collect(),

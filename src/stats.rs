@@ -554,10 +554,9 @@ impl StatsTable {
     pub fn write(self, header: &Row, layout: &Layout, partial: bool, out: &mut dyn Write) -> Result<()> {
         let mut buf = Vec::with_capacity(64 * 1024);
         csvio::write_row(&mut buf, header.iter());
-        let mut entries: Vec<(Box<[u8]>, Stats)> = self.index.into_iter().collect();
-        let keys: Vec<Box<[u8]>> = entries.iter_mut().map(|(k, _)| std::mem::take(k)).collect();
+        let (keys, mut stats): (Vec<Box<[u8]>>, Vec<Stats>) = self.index.into_iter().unzip();
         let mut rows: Vec<(KeyFields<'_>, u64, usize)> =
-            keys.iter().enumerate().map(|(i, k)| (decode_key(k), entries[i].1.count, i)).collect();
+            keys.iter().enumerate().map(|(i, k)| (decode_key(k), stats[i].count, i)).collect();
         sort_rows(&mut rows, layout);
         let mut filler = Filler::new(layout);
         let mut cells = Vec::new();
@@ -576,7 +575,7 @@ impl StatsTable {
                     Ok(())
                 })?;
             }
-            push(&mut buf, &key, &mut entries[i].1);
+            push(&mut buf, &key, &mut stats[i]);
             output::write_when_full(&mut buf, out)?;
         }
         output::write_and_flush(&buf, out)
