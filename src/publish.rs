@@ -16,6 +16,16 @@
 //!
 //! A reader, or a kill at any instant, sees through `current` either the whole old set or the
 //! whole new set.
+//!
+//! With `--day`, each run is also the report of one day, kept for `--keep` days:
+//!
+//! ```text
+//! OUTDIR/days/2026-11-21   -> ../runs/20261122T001500Z   (replaced when the day is published again)
+//! ```
+//!
+//! `current` then follows the newest day: publishing an older day again replaces that day only.
+//! [`export`] reads files of the kept days back, for the next run's history, trusting only folders
+//! and files that belong to the job's user and that nobody else can write.
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -35,8 +45,12 @@ use crate::error::{Error, Result};
 pub const RUNS: &str = "runs";
 /// The link, inside OUTDIR, to the run folder that is published.
 pub const CURRENT: &str = "current";
+/// The folder of the day links (`--day`), inside OUTDIR.
+pub const DAYS: &str = "days";
 /// The lock file, inside [`RUNS`].
 const LOCK: &str = ".lock";
+/// The name OUTDIR's home page is published under (see [`PublishOptions::home`]).
+const INDEX: &str = "index.html";
 
 #[derive(Clone, Debug)]
 pub struct PublishOptions {
@@ -46,11 +60,17 @@ pub struct PublishOptions {
     pub wait: Duration,
     /// Publish `.csv` files as they are, without neutralising spreadsheet formulas.
     pub exact_csv: bool,
+    /// The day the report covers (`YYYY-MM-DD`): the run is kept as `days/DAY`, and `keep`
+    /// counts days.
+    pub day: Option<String>,
+    /// The file of the run that `OUTDIR/index.html` links to, instead of the run's own
+    /// `index.html` (a page whose links are written for OUTDIR rather than for `days/DAY/`).
+    pub home: Option<String>,
 }
 
 impl Default for PublishOptions {
     fn default() -> PublishOptions {
-        PublishOptions { keep: 3, wait: Duration::from_secs(60), exact_csv: false }
+        PublishOptions { keep: 3, wait: Duration::from_secs(60), exact_csv: false, day: None, home: None }
     }
 }
 
@@ -63,12 +83,38 @@ pub struct Published {
     pub files: Vec<String>,
     /// The run folders removed, beyond `keep`.
     pub removed: Vec<String>,
+    /// Whether `current` was switched to the new run (with `--day`, only for the newest day).
+    pub switched: bool,
+}
+
+/// Whether `name` is a day as `--day` takes it: `YYYY-MM-DD`, a real date.
+pub fn is_day(name: &str) -> bool {
+    let b = name.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+        return false;
+    }
+    let (y, m, d) = (name[..4].parse::<i64>().unwrap_or(0), &name[5..7], &name[8..10]);
+    let (m, d) = (m.parse::<u32>().unwrap_or(0), d.parse::<u32>().unwrap_or(0));
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    (1..=12).contains(&m) && d >= 1 && d <= days[m as usize - 1]
 }
 
 /// Publishes every regular file of `src` (a private folder the job built its report in) into
 /// `outdir`, atomically as a set.
 pub fn publish(src: &Path, outdir: &Path, opts: &PublishOptions) -> Result<Published> {
     let sources = source_files(src)?;
+    if let Some(home) = &opts.home {
+        if !sources.iter().any(|(name, _)| name == home) {
+            return Err(Error::Failed(format!("--home {home}: no such file in {}", src.display())));
+        }
+    }
+    if let Some(day) = &opts.day {
+        if !is_day(day) {
+            return Err(Error::usage(format!("--day: expected a date as YYYY-MM-DD, not {day:?}")));
+        }
+    }
     let out = open_outdir(outdir)?;
     let runs = own_dir(&out, RUNS, outdir)?;
     let _lock = lock(&runs, outdir, opts.wait)?;
@@ -87,18 +133,169 @@ pub fn publish(src: &Path, outdir: &Path, opts: &PublishOptions) -> Result<Publi
     rustix::fs::fsync(&run).map_err(|e| io_error(outdir, "syncing the new run folder", e))?;
     drop(run);
 
-    // The one step readers see: `current` now names the new run.
-    replace_link(&out, CURRENT, &format!("{RUNS}/{run_name}"), outdir)?;
-    for name in &files {
-        let target = format!("{CURRENT}/{name}");
-        if read_link(&out, name).as_deref() != Some(target.as_bytes()) {
-            replace_link(&out, name, &target, outdir)?;
+    // A day's report: `days/DAY` names the new run; `current` follows only the newest day.
+    let days = match &opts.day {
+        Some(day) => {
+            let days = own_dir(&out, DAYS, outdir)?;
+            let newest = day_names(&days, outdir)?.into_iter().all(|other| other <= *day);
+            replace_link(&days, day, &format!("../{RUNS}/{run_name}"), &outdir.join(DAYS))?;
+            rustix::fs::fsync(&days).map_err(|e| io_error(&outdir.join(DAYS), "syncing", e))?;
+            Some((days, newest))
+        }
+        None => None,
+    };
+    let switched = days.as_ref().is_none_or(|(_, newest)| *newest);
+
+    if switched {
+        // The one step readers see: `current` now names the new run.
+        replace_link(&out, CURRENT, &format!("{RUNS}/{run_name}"), outdir)?;
+        for name in &files {
+            let (published, file) = match &opts.home {
+                Some(home) if name == home => continue,
+                Some(home) if name == INDEX => (INDEX, home.as_str()),
+                _ => (name.as_str(), name.as_str()),
+            };
+            let target = format!("{CURRENT}/{file}");
+            if read_link(&out, published).as_deref() != Some(target.as_bytes()) {
+                replace_link(&out, published, &target, outdir)?;
+            }
+        }
+        if let Some(home) = opts.home.as_deref().filter(|_| !files.iter().any(|f| f == INDEX)) {
+            replace_link(&out, INDEX, &format!("{CURRENT}/{home}"), outdir)?;
+        }
+        rustix::fs::fsync(&out).map_err(|e| io_error(outdir, "syncing", e))?;
+    }
+
+    let removed = match &days {
+        Some((days, _)) => prune_days(&out, &runs, days, opts.keep.max(1), outdir)?,
+        None => prune(&runs, &run_name, opts.keep.max(1), outdir)?,
+    };
+    Ok(Published { run: run_name, files, removed, switched })
+}
+
+/// The day links in the days folder.
+fn day_names(days: &OwnedFd, outdir: &Path) -> Result<Vec<String>> {
+    let shown = outdir.join(DAYS);
+    let dir = rustix::fs::Dir::read_from(days).map_err(|e| io_error(&shown, "listing", e))?;
+    let mut names = Vec::new();
+    for entry in dir {
+        let entry = entry.map_err(|e| io_error(&shown, "listing", e))?;
+        if let Some(name) = entry.file_name().to_str().ok().filter(|n| is_day(n)) {
+            names.push(name.to_string());
         }
     }
-    rustix::fs::fsync(&out).map_err(|e| io_error(outdir, "syncing", e))?;
+    names.sort();
+    Ok(names)
+}
 
-    let removed = prune(&runs, &run_name, opts.keep.max(1), outdir)?;
-    Ok(Published { run: run_name, files, removed })
+/// The run folder a day link names (`../runs/NAME`), when it is one the job makes.
+fn day_run(days: &OwnedFd, day: &str) -> Option<String> {
+    let target = read_link(days, day)?;
+    let name = target.strip_prefix(format!("../{RUNS}/").as_bytes())?;
+    let name = std::str::from_utf8(name).ok()?;
+    run_order(name).map(|_| name.to_string())
+}
+
+/// Keeps the newest `keep` days: older day links are removed, then every run folder that neither
+/// a kept day nor `current` names (an older run of a day published again, say).
+fn prune_days(out: &OwnedFd, runs: &OwnedFd, days: &OwnedFd, keep: usize, outdir: &Path) -> Result<Vec<String>> {
+    let mut names = day_names(days, outdir)?;
+    let old = names.len().saturating_sub(keep);
+    for day in names.drain(..old) {
+        match rustix::fs::unlinkat(days, day.as_str(), AtFlags::empty()) {
+            Ok(()) | Err(Errno::NOENT) => {}
+            Err(e) => return Err(io_error(&outdir.join(DAYS).join(&day), "removing", e)),
+        }
+    }
+    let mut named: Vec<String> = names.iter().filter_map(|day| day_run(days, day)).collect();
+    if let Some(current) = read_link(out, CURRENT) {
+        if let Some(run) = current.strip_prefix(format!("{RUNS}/").as_bytes()) {
+            named.push(String::from_utf8_lossy(run).into_owned());
+        }
+    }
+    let mut removed = Vec::new();
+    for name in run_names(runs, outdir)? {
+        if !named.contains(&name) {
+            remove_tree(runs, &name).map_err(|e| io_error(&outdir.join(RUNS).join(&name), "removing", e))?;
+            removed.push(name);
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+/// Copies `files` of each kept day's report (`--day`) from `outdir` into `dest/DAY/`, for the
+/// next run's history; returns the days, oldest first. Only folders and files that belong to the
+/// job's user and that nobody else can write are read, each opened without following a link:
+/// whatever another user plants in OUTDIR, no other file reaches the report. A file a day lacks is
+/// left out; an OUTDIR without days gives none.
+pub fn export(outdir: &Path, dest: &Path, files: &[String]) -> Result<Vec<String>> {
+    for name in files {
+        if !publishable_name(name) {
+            return Err(Error::usage(format!("--file {name:?}: not a name ticky-publish publishes")));
+        }
+    }
+    let (parent, name) = match (outdir.parent(), outdir.file_name()) {
+        (Some(p), Some(n)) => (if p.as_os_str().is_empty() { Path::new(".") } else { p }, n),
+        _ => (outdir, OsStr::new(".")),
+    };
+    let parent = match rustix::fs::open(parent, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(Errno::NOENT) => return Ok(Vec::new()),
+        Err(e) => return Err(io_error(parent, "opening the folder of", e)),
+    };
+    let out = match rustix::fs::openat(&parent, name, DIR_FLAGS, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(Errno::NOENT) => return Ok(Vec::new()),
+        Err(e) => return Err(io_error(outdir, "opening", e)),
+    };
+    let trusted = |dir: &OwnedFd, name: &str| -> Result<Option<OwnedFd>> {
+        let shown = outdir.join(name);
+        match rustix::fs::openat(dir, name, DIR_FLAGS, Mode::empty()) {
+            Ok(fd) => check_own(&fd, &shown).map(|()| Some(fd)),
+            Err(Errno::NOENT) => Ok(None),
+            Err(Errno::LOOP | Errno::NOTDIR) => {
+                Err(Error::Failed(format!("{}: not a folder (a link or a file someone put there)", shown.display())))
+            }
+            Err(e) => Err(io_error(&shown, "opening", e)),
+        }
+    };
+    let (Some(days), Some(runs)) = (trusted(&out, DAYS)?, trusted(&out, RUNS)?) else {
+        return Ok(Vec::new());
+    };
+    let mut exported = Vec::new();
+    for day in day_names(&days, outdir)? {
+        let Some(run_name) = day_run(&days, &day) else { continue };
+        let shown = outdir.join(RUNS).join(&run_name);
+        let run = match rustix::fs::openat(&runs, run_name.as_str(), DIR_FLAGS, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => continue,
+            Err(e) => return Err(io_error(&shown, "opening", e)),
+        };
+        check_own(&run, &shown)?;
+        let into = dest.join(&day);
+        std::fs::create_dir_all(&into).map_err(|e| Error::io(format!("creating {}", into.display()), e))?;
+        for file in files {
+            let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
+            let fd = match rustix::fs::openat(&run, file.as_str(), flags, Mode::empty()) {
+                Ok(fd) => fd,
+                Err(Errno::NOENT) => continue,
+                Err(e) => return Err(io_error(&shown.join(file), "opening", e)),
+            };
+            let st = rustix::fs::fstat(&fd).map_err(|e| io_error(&shown.join(file), "reading", e))?;
+            if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+                return Err(Error::Failed(format!("{}: not a regular file", shown.join(file).display())));
+            }
+            check_own(&fd, &shown.join(file))?;
+            let target = into.join(file);
+            let mut writer =
+                File::create(&target).map_err(|e| Error::io(format!("creating {}", target.display()), e))?;
+            io::copy(&mut File::from(fd), &mut writer)
+                .map_err(|e| Error::io(format!("copying {} to {}", shown.join(file).display(), target.display()), e))?;
+        }
+        exported.push(day);
+    }
+    Ok(exported)
 }
 
 /// The regular files of `src`, by name. A name that could not be published as it is (a hidden
@@ -116,7 +313,7 @@ fn source_files(src: &Path) -> Result<Vec<(String, PathBuf)>> {
             _ => {
                 return Err(Error::Failed(format!(
                     "{}: cannot publish a file of that name (letters, digits, '.', '_' and '-' only, \
-                     not starting with '.', and not '{CURRENT}' or '{RUNS}')",
+                     not starting with '.', and not '{CURRENT}', '{RUNS}' or '{DAYS}')",
                     path.display()
                 )))
             }
@@ -138,6 +335,7 @@ fn publishable_name(name: &str) -> bool {
         && !name.starts_with('.')
         && name != CURRENT
         && name != RUNS
+        && name != DAYS
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
@@ -220,7 +418,7 @@ fn check_own(fd: &OwnedFd, shown: &Path) -> Result<()> {
     }
     if st.st_mode & 0o022 != 0 {
         return Err(Error::Failed(format!(
-            "{}: can be written by others (mode {:o}); make it 0755 (chmod 755) and run again",
+            "{}: can be written by others (mode {:o}); make it 0755 (chmod 755), or a file 0644, and run again",
             shown.display(),
             st.st_mode & 0o7777
         )));

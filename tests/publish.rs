@@ -82,6 +82,84 @@ fn publish_switches_the_set_keeps_the_last_runs_and_never_removes_other_names() 
 }
 
 #[test]
+fn days_are_kept_replaced_never_doubled_and_exported_only_from_the_jobs_own_files() {
+    let wd = Workdir::new("publish-days");
+    let out = wd.path("out");
+    let day = |name: &str, text: &str| {
+        source(
+            &wd,
+            &format!("src-{name}-{}", text.len()),
+            &[("index.html", text), ("home.html", text), ("t.csv", text)],
+        )
+    };
+    let run = |src: &Path, d: &str, keep: &str| {
+        let o = publish(
+            &wd,
+            &[
+                Path::new("--day"),
+                Path::new(d),
+                Path::new("--home"),
+                Path::new("home.html"),
+                Path::new("--keep"),
+                Path::new(keep),
+                src,
+                &out,
+            ],
+        );
+        assert!(o.status.success(), "{o:?}");
+    };
+    for (i, d) in ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"].iter().enumerate() {
+        run(&day(d, &format!("{d} first\n")), d, "3");
+        assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), format!("{d} first\n"), "run {i}");
+    }
+    // Four days, three kept; the oldest day's link and run folder are gone.
+    assert_eq!(entries(&out.join("days")), ["2026-11-02", "2026-11-03", "2026-11-04"]);
+    assert_eq!(entries(&out.join("runs")).len(), 4, "three runs and the lock");
+    assert_eq!(fs::read_link(out.join("index.html")).unwrap(), Path::new("current/home.html"));
+    assert!(!out.join("home.html").exists(), "--home's own name is not published");
+    // An older day again: that day replaced, the published page still the newest day's.
+    run(&day("2026-11-03", "2026-11-03 again\n"), "2026-11-03", "3");
+    assert_eq!(fs::read_to_string(out.join("days/2026-11-03/index.html")).unwrap(), "2026-11-03 again\n");
+    assert_eq!(fs::read_to_string(out.join("index.html")).unwrap(), "2026-11-04 first\n");
+    assert_eq!(entries(&out.join("days")).len(), 3);
+    assert_eq!(entries(&out.join("runs")).len(), 4, "the replaced run folder is removed");
+
+    // Export: every kept day's files, as published (CSV made spreadsheet-safe by then).
+    let export = |dest: &str| {
+        let mut cmd = wd.command("ticky-publish");
+        cmd.args(["--export", dest, "--file", "t.csv", "--file", "missing.csv"]).arg(&out);
+        wd.output(&mut cmd, "")
+    };
+    let o = export("exp");
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(entries(&wd.path("exp")), ["2026-11-02", "2026-11-03", "2026-11-04"]);
+    assert_eq!(fs::read_to_string(wd.path("exp/2026-11-03/t.csv")).unwrap(), "2026-11-03 again\n");
+    assert_eq!(entries(&wd.path("exp/2026-11-03")), ["t.csv"]);
+    // A file replaced by a link to a secret is refused, not followed.
+    fs::write(wd.path("secret"), "secret\n").unwrap();
+    let run_dir = fs::canonicalize(out.join("days/2026-11-02")).unwrap();
+    fs::remove_file(run_dir.join("t.csv")).unwrap();
+    std::os::unix::fs::symlink(wd.path("secret"), run_dir.join("t.csv")).unwrap();
+    let o = export("exp2");
+    assert!(!o.status.success(), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("t.csv"), "{o:?}");
+    assert!(!wd.path("exp2/2026-11-02/t.csv").exists());
+    // A folder others can write is not trusted either.
+    fs::remove_file(run_dir.join("t.csv")).unwrap();
+    fs::set_permissions(out.join("days"), fs::Permissions::from_mode(0o777)).unwrap();
+    let o = export("exp3");
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("written by others"), "{o:?}");
+    // No OUTDIR yet: nothing to export, no error.
+    let mut cmd = wd.command("ticky-publish");
+    cmd.args(["--export", "exp4", "--file", "t.csv", "nowhere"]);
+    assert!(wd.output(&mut cmd, "").status.success());
+    // A day that is not a date is refused before anything is written.
+    let o = publish(&wd, &[Path::new("--day"), Path::new("2026-02-30"), &day("x", "x"), &wd.path("out2")]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(!wd.path("out2").exists());
+}
+
+#[test]
 fn published_csv_is_safe_in_a_spreadsheet_unless_asked_for_exact() {
     let wd = Workdir::new("publish-csv");
     let csv =
