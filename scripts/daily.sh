@@ -16,37 +16,67 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 
 usage() {
     cat <<USAGE
-$me: publish the daily ticky report (error ranking and per-user statistics) as HTML
+$me: publish the daily ticky report (a dashboard, the error ranking, per-user statistics) as HTML
 
 Usage: $(basename "$0") [OPTIONS] [LOG [OUTDIR]]
 
   LOG      the syslog file to report on (gzip is read decompressed); default: the sample log
   OUTDIR   the folder to publish into, e.g. /var/www/html/ticky; default: ./ticky-report
 
-Builds the report in a private folder in \$TMPDIR (or /tmp), then publishes it with ticky-publish:
-a new folder OUTDIR/runs/TIME, and one rename of the link OUTDIR/current, so readers see the
-whole old report or the whole new one. OUTDIR/index.html, error_message.html,
-user_statistics.html, error_message.csv and user_statistics.csv are links through current.
-Safe to run as root into a folder others can write: see ticky-daily(8). A run that fails, or
-a log with nothing to report, exits 1 and leaves the published report as it was.
+Builds the report in a private folder in \$TMPDIR (or /tmp), then publishes it with ticky-publish
+as the report of the day the log covers (the day most of its records fall on): OUTDIR/days/DAY,
+replaced when that day is run again, and OUTDIR/index.html for the newest day, with the day's
+numbers, their change against the previous day and the last 7, and charts of errors per hour and
+per day. Safe to run as root into a folder others can write: see ticky-daily(8). A run that
+fails, or a log with nothing to report, exits 1 and leaves the published report as it was.
 
 Options:
-  --keep N        run folders to keep in OUTDIR/runs, the published one included (default: 3)
+  --keep N        days to keep in OUTDIR (and in --archive), the published one included
+                  (default: 30)
   --min-lines N   refuse to publish when fewer than N lines were understood (default: 1); an
                   empty log, one without a syslog line or without a ticky event is always refused
   --db DB         also keep LOG's records in the SQLite database DB with ticky-store, after
                   publishing (a log stored before adds only its new lines)
+  --mail ADDR     mail a plain-text summary to ADDR (repeatable) when the report is published,
+                  and the error when the run fails, through sendmail -t -oi
+  --url URL       the report's address for the mail (default: OUTDIR/index.html)
+  --archive DIR   keep LOG gzip-compressed as DIR/NAME-DAY.gz (a folder of this user that
+                  nobody else can write); skipped when LOG is compressed already
   -h, --help      print this help
   -V, --version   print the version
 
 Example crontab line:
-  15 0 * * * /usr/local/bin/ticky-daily /var/log/syslog.1 /var/www/html/ticky >/dev/null
+  15 0 * * * /usr/local/bin/ticky-daily --mail ops@example.com /var/log/syslog.1 /var/www/html/ticky >/dev/null
 USAGE
 }
 
+mail_to=()
 fail() {
     echo "$me: $*" >&2
+    if [ ${#mail_to[@]} -gt 0 ]; then
+        # The message names files and quotes tools; control characters are dropped from it.
+        printf '%s\n' "$*" | LC_ALL=C tr -d '\000-\010\013-\037\177' |
+            send_mail "ticky-daily FAILED on $(hostname 2>/dev/null || echo this host)" || true
+    fi
     exit 1
+}
+
+# Sends standard input as a plain-text mail to the --mail addresses, with subject $1.
+send_mail() {
+    local sendmail=/usr/sbin/sendmail
+    [ -x "$sendmail" ] || sendmail=$(command -v sendmail) || {
+        echo "$me: cannot mail: no sendmail (install an MTA such as msmtp-mta or postfix)" >&2
+        return 1
+    }
+    local to
+    to=$(IFS=,; echo "${mail_to[*]}")
+    {
+        printf 'To: %s\nSubject: %s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n' "$to" "$1"
+        cat
+    } | "$sendmail" -t -oi || {
+        echo "$me: sendmail failed; the mail to $to was not sent" >&2
+        return 1
+    }
 }
 
 usage_error() {
@@ -55,9 +85,11 @@ usage_error() {
     exit 2
 }
 
-keep=3
+keep=30
 min_lines=1
 db=""
+url=""
+archive=""
 args=()
 while [ $# -gt 0 ]; do
     case $1 in
@@ -68,18 +100,25 @@ while [ $# -gt 0 ]; do
         [[ $2 =~ ^[0-9]{1,9}$ ]] || usage_error "$1: expected a whole number, not '$2'"
         if [ "$1" = --keep ]; then keep=$2; else min_lines=$2; fi
         shift 2 ;;
-    --db)
-        [ $# -ge 2 ] && [ -n "$2" ] || usage_error "--db needs the path of a database"
-        db=$2
+    --db | --url | --archive)
+        [ $# -ge 2 ] && [ -n "$2" ] || usage_error "$1 needs a value"
+        case $1 in --db) db=$2 ;; --url) url=$2 ;; --archive) archive=$2 ;; esac
         shift 2 ;;
-    --keep=* | --min-lines=* | --db=*) set -- "${1%%=*}" "${1#*=}" "${@:2}" ;;
+    --mail)
+        [ $# -ge 2 ] || usage_error "--mail needs an address"
+        # One address, as a mail header carries it: no spaces, commas, angle brackets or controls.
+        [[ $2 =~ ^[^[:space:][:cntrl:],\<\>]+@[^[:space:][:cntrl:],\<\>@]+$ ]] ||
+            usage_error "--mail: expected one address such as ops@example.com, not '$2'"
+        mail_to+=("$2")
+        shift 2 ;;
+    --keep=* | --min-lines=* | --db=* | --url=* | --archive=* | --mail=*) set -- "${1%%=*}" "${1#*=}" "${@:2}" ;;
     --) shift; args+=("$@"); break ;;
     -?*) usage_error "unknown option '$1'" ;;
     *) args+=("$1"); shift ;;
     esac
 done
 [ ${#args[@]} -le 2 ] || usage_error "too many arguments"
-[ "$keep" -ge 1 ] || usage_error "--keep: at least 1 (the published run)"
+[ "$keep" -ge 1 ] || usage_error "--keep: at least 1 (the published day)"
 
 # The sample log ships in the repository (and is installed beside the man pages).
 sample=""
@@ -90,6 +129,13 @@ log=${args[0]:-$sample}
 out=${args[1]:-$PWD/ticky-report}
 [ -n "$log" ] || fail "no LOG given and no sample log found; usage: $me LOG OUTDIR"
 [ -f "$log" ] && [ -r "$log" ] || fail "cannot read log file $log; give a readable syslog file"
+if [ -n "$archive" ]; then
+    # The archive holds whole logs: it must be this user's and writable by nobody else.
+    [ -d "$archive" ] && [ ! -L "$archive" ] || fail "--archive $archive: not a folder; create it (mkdir -m 700) first"
+    read -r owner mode < <(stat -c '%u %a' -- "$archive")
+    [ "$owner" = "$(id -u)" ] && (( (8#$mode & 8#022) == 0 )) ||
+        fail "--archive $archive: must belong to user $(id -u) and be writable by nobody else (mode $mode, owner $owner)"
+fi
 
 # The tools: a build next to this script, the installed ones beside it, or PATH.
 find_tool() {
@@ -118,11 +164,15 @@ report=$tmp/report
 mkdir "$report"
 
 # One ticky-count reads the log itself (on every core; a gzip file decompressed, dated by its own
-# modification time) and makes both tables in one pass; it parses each line as ticky-parse would,
-# and writes the summary of what it understood for the checks below.
+# modification time) and makes every table in one pass; it parses each line as ticky-parse would,
+# and writes the summary of what it understood for the checks below. The minutes with records
+# give the period the log covers; the events per level, the day's totals.
 pipeline() {
     local tables=(--format syslog --summary-csv "$tmp/summary.csv"
         --by error --header Error,Count --output "$report/error_message.csv"
+        --and --by time/1h --where level=ERROR --where 'user~.' --header Hour,Errors --output "$report/errors_per_hour.csv"
+        --and --by time/1m --output "$tmp/minutes.csv"
+        --and --by level --where 'user~.' --output "$tmp/levels.csv"
         --and --by user --pivot level --columns INFO,ERROR --header Username,INFO,ERROR)
     "$count" "${tables[@]}" -- "$log" 2>"$tmp/count.err" | "$sort" --by Username >"$report/user_statistics.csv"
 }
@@ -150,56 +200,92 @@ understood=$((lines - bad))
 [ "$understood" -ge "$min_lines" ] ||
     fail "only $understood of $lines lines of $log were understood, fewer than --min-lines $min_lines; $unchanged"
 
-when=$(date -u '+%Y-%m-%d %H:%M UTC')
+# The period the log covers, from its first and last minute with a record (times as ticky-count
+# writes them: ISO 8601, with the log's offset when it has one), and the day of the report: the
+# day of the middle of that period, in local time, so a log rotated at 06:25 reports on the day
+# most of its records fall on.
+iso='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$'
+first=$(sed -n '2{s/,.*//;p;q}' "$tmp/minutes.csv")
+last=$(sed -n '${s/,.*//;p}' "$tmp/minutes.csv")
+[[ $first =~ $iso && $last =~ $iso ]] || fail "no record of $log has a time; $unchanged"
+start=$(date -d "$first" +%s) && end=$(($(date -d "$last" +%s) + 60)) ||
+    fail "cannot read the times $first and $last; $unchanged"
+day=$(date -d "@$(((start + end) / 2))" +%F)
+if [ "$(date -d "@$start" +%F)" = "$(date -d "@$((end - 60))" +%F)" ]; then
+    period="Covers $(date -d "@$start" '+%Y-%m-%d, %H:%M') to $(date -d "@$((end - 60))" '+%H:%M %Z')"
+else
+    period="Covers $(date -d "@$start" '+%Y-%m-%d %H:%M') to $(date -d "@$((end - 60))" '+%Y-%m-%d %H:%M %Z')"
+fi
+
+# The day's totals, one row of the history.
+info=$(sed -n 's/^INFO,//p' "$tmp/levels.csv")
+errors=$(sed -n 's/^ERROR,//p' "$tmp/levels.csv")
+users=$(($(wc -l <"$report/user_statistics.csv") - 1))
+printf 'Day,Lines,Not understood,INFO,ERROR,Users\n%s,%s,%s,%s,%s,%s\n' \
+    "$day" "$lines" "$bad" "${info:-0}" "${errors:-0}" "$users" >"$report/totals.csv"
+
+# The history: the totals of the days published before (read back by ticky-publish, which trusts
+# only the job's own files), this day's replacing an earlier run of the same day.
+"$publish" --export "$tmp/past" --file totals.csv --file error_message.csv -- "$out" ||
+    fail "cannot read the earlier days' totals from $out; $unchanged"
+rm -rf -- "${tmp:?}/past/$day"
+shopt -s nullglob
+"$count" --merge --keys 1 -- "$tmp"/past/*/totals.csv "$report/totals.csv" | "$sort" --by Day >"$report/history.csv" ||
+    fail "cannot merge the history of $out; $unchanged"
+shopt -u nullglob
+
+"$sort" --by ERROR:nr --by Username "$report/user_statistics.csv" >"$report/user_errors.csv" ||
+    fail "ticky-sort failed; $unchanged"
+
 [ "$lines" = 1 ] && lines="1 line" || lines="$lines lines"
-source_line="From $log, $when: $lines, $bad not fully understood."
+source_line="$period. From $(basename -- "$log"): $lines, $bad not fully understood."
+run_line="From $(basename -- "$log"), reported $(date -u '+%Y-%m-%d %H:%M UTC')."
 
-"$html" --title "Errors by frequency" --subtitle "$source_line" --back index.html --totals --shares \
-    "$report/error_message.csv" >"$report/error_message.html" ||
-    fail "ticky-html failed; $unchanged"
-"$html" --title "Usage per user" --subtitle "$source_line" --back index.html --totals --shares --bar ERROR \
-    "$report/user_statistics.csv" >"$report/user_statistics.html" ||
-    fail "ticky-html failed; $unchanged"
+page() {
+    local file=$1
+    shift
+    "$html" --back index.html --totals --shares "$@" >"$report/$file" || fail "ticky-html failed on $file; $unchanged"
+}
+page error_message.html --title "Errors by frequency, $day" --subtitle "$source_line" "$report/error_message.csv"
+page user_statistics.html --title "Usage per user, $day" --subtitle "$source_line" --bar ERROR \
+    --caption "By user name. Also by errors: user_errors.html" "$report/user_statistics.csv"
+page user_errors.html --title "Users by errors, $day" --subtitle "$source_line" --bar ERROR "$report/user_errors.csv"
 
-escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g' -e "s/'/\&#39;/g"; }
-{
-    cat <<HTML
-<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>ticky daily report</title>
-<style>
-body { margin: 0; padding: 1.5rem 1rem; font: 16px/1.5 system-ui, sans-serif; }
-main { max-width: 60rem; margin: 0 auto; }
-h1 { font-size: 1.5rem; margin: 0 0 .5rem; }
-li { margin: .3rem 0; }
-p.sub { opacity: .75; }
-</style>
-</head>
-<body>
-<main>
-<h1>ticky daily report</h1>
-<p class="sub">$(printf '%s' "$source_line" | escape)</p>
-<ul>
-<li><a href="error_message.html">Errors by frequency</a> (<a href="error_message.csv">CSV</a>)</li>
-<li><a href="user_statistics.html">Usage per user</a> (<a href="user_statistics.csv">CSV</a>)</li>
-</ul>
-<p class="sub">In the CSV files, a cell that a spreadsheet would run as a formula (one starting with
-=, +, -, @, a tab or a carriage return) begins with an apostrophe, so it opens as the text it is.</p>
-</main>
-</body>
-</html>
-HTML
-} >"$report/index.html"
+# The dashboard, twice: index.html for the day's own folder (OUTDIR/days/DAY/), where other days
+# are ../DAY/, and home.html for OUTDIR/index.html, where they are days/DAY/.
+dashboard=("$html" --dashboard "$report" --past "$tmp/past" --day "$day" --title "ticky daily report"
+    --period "$period" --subtitle "$run_line")
+"${dashboard[@]}" --days-href ../ --latest ../../index.html >"$report/index.html" &&
+    "${dashboard[@]}" --days-href days/ >"$report/home.html" ||
+    fail "ticky-html --dashboard failed; $unchanged"
 
 # Publish: a new run folder in OUTDIR, switched to with one rename; CSV cells that a spreadsheet
 # would run as formulas get a leading '. The parent folders are made readable for the web server.
 (umask 022 && mkdir -p -- "$(dirname -- "$out")") || fail "cannot create the folder of $out; $unchanged"
-"$publish" --keep "$keep" -- "$report" "$out" || fail "publishing into $out failed; $unchanged"
-echo "$me: report published in $out/index.html ($lines, $bad not fully understood)"
+"$publish" --day "$day" --home home.html --keep "$keep" -- "$report" "$out" ||
+    fail "publishing into $out failed; $unchanged"
+echo "$me: report for $day published in $out/index.html ($lines, $bad not fully understood)"
+
+if [ ${#mail_to[@]} -gt 0 ]; then
+    "${dashboard[@]}" --text --url "${url:-$out/index.html}" >"$tmp/mail.txt" &&
+        send_mail "ticky report $day: ${errors:-0} errors, $users users" <"$tmp/mail.txt" ||
+        echo "$me: the report was published, but the mail was not sent" >&2
+fi
+
+# The log itself, compressed, under the report's day; the newest --keep days kept.
+if [ -n "$archive" ]; then
+    if [ "$(head -c 2 -- "$log" | od -An -tx1 | tr -d ' \n')" = 1f8b ]; then
+        echo "$me: $log is compressed already; not archived"
+    else
+        name=$(basename -- "$log")-$day.gz
+        gzip -c -- "$log" >"$archive/.$name.tmp" && mv -f -- "$archive/.$name.tmp" "$archive/$name" ||
+            fail "archiving $log into $archive failed; the report was published"
+        ls -1 -- "$archive" | grep -E -- '-[0-9]{4}-[0-9]{2}-[0-9]{2}\.gz$' |
+            sed -E 's/^(.*)-([0-9-]{10})\.gz$/\2 \1-\2.gz/' | sort -r | tail -n +$((keep + 1)) |
+            while read -r _ old; do rm -f -- "$archive/$old"; done
+        echo "$me: $log archived as $archive/$name"
+    fi
+fi
 
 # The records too, for later questions: ticky-store adds only what it did not store before.
 if [ -n "$db" ]; then

@@ -102,7 +102,7 @@ pub fn grouped(cell: &[u8]) -> Vec<u8> {
     out
 }
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 :root { color-scheme: light dark; --fg: #1d232a; --bg: #ffffff; --muted: #5d6875; --line: #d9dee4;
         --stripe: #f5f7f9; --bar: #7aa7e0; --head: #eef2f6;
         --s1: #2f6fbd; --s2: #c2571a; --s3: #2e8b57; --s4: #8b4fb3; }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod count;
 pub mod counter;
 pub mod csvio;
+pub mod dashboard;
 pub mod error;
 pub mod filter;
 pub mod follow;

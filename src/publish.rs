@@ -247,6 +247,13 @@ pub fn export(outdir: &Path, dest: &Path, files: &[String]) -> Result<Vec<String
     let out = match rustix::fs::openat(&parent, name, DIR_FLAGS, Mode::empty()) {
         Ok(fd) => fd,
         Err(Errno::NOENT) => return Ok(Vec::new()),
+        Err(Errno::LOOP) | Err(Errno::NOTDIR) if is_symlink(&parent, name) => {
+            return Err(Error::Failed(format!(
+                "{}: is a symbolic link; not reading through it (someone who can write its folder could \
+                 point it anywhere): give the folder it points to, or remove the link",
+                outdir.display()
+            )))
+        }
         Err(e) => return Err(io_error(outdir, "opening", e)),
     };
     let trusted = |dir: &OwnedFd, name: &str| -> Result<Option<OwnedFd>> {

@@ -1,9 +1,10 @@
 use std::process::ExitCode;
 
 use lexopt::prelude::*;
+use ticky::dashboard::{self, DashboardOptions};
 use ticky::html::{self, HtmlOptions};
 use ticky::{cli, output};
-use ticky::{input, Result};
+use ticky::{input, Error, Result};
 
 const NAME: &str = "ticky-html";
 
@@ -11,6 +12,7 @@ const HELP: &str = "\
 ticky-html: turn a CSV table into one self-contained HTML page
 
 Usage: ticky-html [--title TEXT] [--subtitle TEXT] [--caption TEXT] [--totals] [FILE...]
+       ticky-html --dashboard DIR --day DAY [--past DIR] [--title TEXT] [--text]
 
 Reads CSV (the first row is the header) from each FILE or standard input and writes an HTML5 page
 with the table: every cell escaped, numbers right-aligned with thousands separators, a bar for the
@@ -30,12 +32,30 @@ Options:
       --back URL        a link back (e.g. to the report's index.html) above the heading
       --max-rows N      show at most N rows (default 1000; 0: all), the rest counted below
       --max-line N      refuse a row longer than six times N bytes (default 1M)
+Dashboard: the daily report's index page (see the man page)
+      --dashboard DIR   from DIR's history.csv, error_message.csv, user_statistics.csv and
+                        errors_per_hour.csv, for the day --day DAY; changes against the
+                        previous day in --past DIR (DIR/DAY/error_message.csv)
+      --period TEXT  --days-href PREFIX  --latest URL  --text  --url URL
   -h, --help            print this help
   -V, --version         print the version
 
 Example:
   ticky-parse syslog.log | ticky-count --by error | ticky-html --title Errors > errors.html
 ";
+
+/// The dashboard's options as given, checked once all are read.
+#[derive(Default)]
+struct Dash {
+    report: Option<std::path::PathBuf>,
+    past: Option<std::path::PathBuf>,
+    day: Option<String>,
+    period: Option<String>,
+    days_href: Option<String>,
+    latest: Option<String>,
+    url: Option<String>,
+    text: bool,
+}
 
 fn main() -> ExitCode {
     cli::main(NAME, run)
@@ -44,6 +64,7 @@ fn main() -> ExitCode {
 fn run(mut args: lexopt::Parser) -> Result<()> {
     let mut opts = HtmlOptions::titled("Report");
     let mut paths = Vec::new();
+    let mut dash = Dash::default();
     while let Some(arg) = args.next()? {
         match arg {
             Short('h') | Long("help") => return cli::print_help(HELP),
@@ -58,9 +79,40 @@ fn run(mut args: lexopt::Parser) -> Result<()> {
             Long("shares") => opts.shares = true,
             Long("back") => opts.back = Some(cli::string_value(&mut args, "--back")?),
             Long("max-rows") => opts.max_rows = cli::number_value(&mut args, "--max-rows", 0, u64::MAX)?,
+            Long("dashboard") => dash.report = Some(args.value()?.into()),
+            Long("past") => dash.past = Some(args.value()?.into()),
+            Long("day") => dash.day = Some(cli::string_value(&mut args, "--day")?),
+            Long("period") => dash.period = Some(cli::string_value(&mut args, "--period")?),
+            Long("days-href") => dash.days_href = Some(cli::string_value(&mut args, "--days-href")?),
+            Long("latest") => dash.latest = Some(cli::string_value(&mut args, "--latest")?),
+            Long("url") => dash.url = Some(cli::string_value(&mut args, "--url")?),
+            Long("text") => dash.text = true,
             Value(path) => paths.push(cli::path_value(path)),
             _ => return Err(arg.unexpected().into()),
         }
+    }
+    if let Some(report) = dash.report {
+        if !paths.is_empty() {
+            return Err(Error::usage("--dashboard reads its folder's tables, not FILE arguments"));
+        }
+        let day = dash.day.ok_or_else(|| Error::usage("--dashboard needs --day DAY, the day of the page"))?;
+        let opts = DashboardOptions {
+            report,
+            past: dash.past,
+            day,
+            period: dash.period,
+            title: opts.title,
+            subtitle: opts.subtitle,
+            days_href: dash.days_href.unwrap_or_else(|| "days/".to_string()),
+            latest: dash.latest,
+            text: dash.text,
+            url: dash.url,
+            max_line: opts.max_line,
+        };
+        return dashboard::run(&opts, &mut output::stdout());
+    }
+    if dash.day.is_some() || dash.past.is_some() || dash.text {
+        return Err(Error::usage("--day, --past and --text go with --dashboard DIR"));
     }
     let paths = input::names_or_stdin(paths);
     cli::hint_if_terminal(NAME, &paths, "a CSV table");
