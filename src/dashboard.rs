@@ -386,7 +386,7 @@ nav.links { margin: .25rem 0 1rem; display: flex; flex-wrap: wrap; gap: .25rem 1
 .card.wide { grid-column: 1 / -1; }
 .card.wide .big { font-size: 1.1rem; overflow-wrap: anywhere; }
 .nw { white-space: nowrap; }
-.worse { color: var(--bad); } .better { color: var(--good); }
+.worse, .card .worse { color: var(--bad); } .better, .card .better { color: var(--good); }
 section h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 0 1.5rem; }
 @media (max-width: 48rem) { .cols { grid-template-columns: 1fr; } .card .big { font-size: 1.35rem; } }

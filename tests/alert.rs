@@ -4,7 +4,7 @@
 mod common;
 
 use std::collections::{BTreeMap, VecDeque};
-use std::fs::{self, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -232,45 +232,10 @@ fn exec_gets_the_alert_and_its_environment() {
     assert_eq!(env.lines().count(), out.iter().filter(|&&b| b == b'\n').count());
 }
 
-/// An SMTP server on 127.0.0.1 that appends each message it is given to `mailbox` in `wd`, and
-/// msmtp (Debian's msmtp-mta, as /usr/sbin/sendmail) configured in `wd`'s `.msmtprc` to hand mail
-/// to it (run ticky-alert with HOME set to `wd`). `None` when there is no sendmail.
-fn smtp_sink(wd: &Workdir) -> Option<std::process::Child> {
-    if !std::path::Path::new("/usr/sbin/sendmail").exists() {
-        eprintln!("skipped: no sendmail (scripts/test.sh installs msmtp-mta)");
-        return None;
-    }
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    let sink = "import smtpd, asyncore, sys\n\
-                class Sink(smtpd.SMTPServer):\n\
-                \x20   def process_message(self, peer, sender, rcpt, data, **kw):\n\
-                \x20       open('mailbox', 'ab').write(b'RCPT ' + ','.join(rcpt).encode() + b'\\n' + data + b'\\n.\\n')\n\
-                Sink(('127.0.0.1', int(sys.argv[1])), None, decode_data=False)\n\
-                asyncore.loop()\n";
-    let server = Command::new("python3")
-        .current_dir(&wd.dir)
-        .args(["-W", "ignore", "-c", sink, &port.to_string()])
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the SMTP server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let rc = wd.write(
-        ".msmtprc",
-        format!("defaults\nauth off\ntls off\naccount default\nhost 127.0.0.1\nport {port}\nfrom ticky@localhost\n"),
-    );
-    fs::set_permissions(&rc, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-    Some(server)
-}
-
 #[test]
 fn a_mail_per_alert_reaches_a_real_mta() {
     let wd = Workdir::new("alert-mail");
-    let Some(mut server) = smtp_sink(&wd) else { return };
+    let Some(mut server) = common::smtp_sink(&wd) else { return };
     let hostile =
         "{\"time\":\"2025-01-31T00:00:01Z\",\"ip\":\"10.9.9.9\\r\\nBcc: victim@example.com\",\"level\":\"ERROR\"}\n";
     let input = hostile.repeat(3);
@@ -315,7 +280,7 @@ fn repeat_fires_again_while_the_rule_holds_and_a_digest_gathers_a_storm() {
     let once = wd.stdout(wd.command("ticky-alert").args(["--rule", rule]), steady_errors());
     assert_eq!(common::json_lines(&once).len(), 1);
 
-    let Some(mut server) = smtp_sink(&wd) else { return };
+    let Some(mut server) = common::smtp_sink(&wd) else { return };
     let out = wd.stdout(
         wd.command("ticky-alert").env("HOME", &wd.dir).args([
             "--rule",

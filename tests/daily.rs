@@ -433,3 +433,228 @@ fn nginx_serves_the_report_and_chromium_shows_hostile_names_as_text() {
     drop(nginx);
     fs::remove_dir_all(&www).unwrap();
 }
+
+const DAY_ERRORS: [&str; 5] = [
+    "Timeout while retrieving information",
+    "Connection to DB failed",
+    "The ticket was modified while updating",
+    "Tried to add information to closed ticket",
+    "Permission denied while closing ticket",
+];
+const NEW_ERROR: &str = "Disk quota exceeded on /var/tickets";
+
+/// What a generated day holds, counted while writing it.
+#[derive(Default)]
+struct DayTruth {
+    lines: u64,
+    info: u64,
+    error: u64,
+    users: std::collections::BTreeSet<String>,
+}
+
+/// A day of the ticky service's syslog, 2026-11-DD, in time order: ticky events of twelve users
+/// (60% errors), CRON lines, and on day 5 a burst of an error never seen before, from 13:00.
+fn day_log(day: u32, rng: &mut common::Rng) -> (String, DayTruth) {
+    let mut truth = DayTruth::default();
+    let mut log = String::new();
+    let n = 300 + 40 * day as u64 + rng.below(50);
+    for i in 0..n {
+        let secs = i * 86_400 / n;
+        let time = format!("Nov {day:2} {:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+        let user = format!("user{}", rng.below(12));
+        let line = match rng.below(10) {
+            0 => format!("{time} ubuntu.local CRON[{}]: (root) CMD (run-parts /etc/cron.hourly)\n", 1000 + i),
+            1..=3 => {
+                truth.info += 1;
+                truth.users.insert(user.clone());
+                format!("{time} ubuntu.local ticky: INFO Created ticket [#{i}] ({user})\n")
+            }
+            _ => {
+                truth.error += 1;
+                truth.users.insert(user.clone());
+                let e = DAY_ERRORS[rng.below(5) as usize];
+                format!("{time} ubuntu.local ticky: ERROR {e} ({user})\n")
+            }
+        };
+        log.push_str(&line);
+        truth.lines += 1;
+        if day == 5 && secs >= 13 * 3600 && secs < 15 * 3600 {
+            truth.error += 1;
+            truth.lines += 1;
+            truth.users.insert("user0".to_string());
+            log.push_str(&format!("{time} ubuntu.local ticky: ERROR {NEW_ERROR} (user0)\n"));
+        }
+    }
+    (log, truth)
+}
+
+/// The change a dashboard shows, worked out here: arrow, difference, percentage of before.
+fn expected_change(now: u64, before: u64) -> String {
+    let diff = now.abs_diff(before);
+    let (arrow, sign) = if now > before { ("\u{25b2}", "+") } else { ("\u{25bc}", "\u{2212}") };
+    if now == before {
+        return "= no change".to_string();
+    }
+    format!("{arrow} {sign}{} ({sign}{:.1}%)", common::with_commas(diff), diff as f64 * 100.0 / before as f64)
+}
+
+fn daily_with(script: &Path, home: &Path, args: &[&std::ffi::OsStr]) -> Output {
+    let out = Command::new("env")
+        .args(["-i", "PATH=/usr/bin:/bin"])
+        .arg(format!("HOME={}", home.display()))
+        .arg(script)
+        .args(args)
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "daily.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+#[test]
+fn seven_days_give_seven_dated_reports_a_history_the_changes_and_the_new_error() {
+    let wd = Workdir::new("daily-week");
+    let script = install(&wd);
+    let www = std::env::temp_dir().join(format!("ticky-week-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&www);
+    fs::create_dir_all(&www).unwrap();
+    fs::set_permissions(&www, fs::Permissions::from_mode(0o755)).unwrap();
+    let out_dir = www.join("ticky");
+    let mut rng = common::Rng(7);
+    let mut truths = Vec::new();
+    let mut logs = Vec::new();
+    for day in 1..=7u32 {
+        let (log, truth) = day_log(day, &mut rng);
+        let path = wd.write(&format!("day{day}.log"), &log);
+        // The year of RFC 3164 times comes from the file's modification time, as for a rotated log.
+        let o = Command::new("touch").arg("-d").arg(format!("2026-11-{day:02} 23:59:59")).arg(&path).output().unwrap();
+        assert!(o.status.success(), "{o:?}");
+        expect_success(&run_as_cron(&script, &[&path, &out_dir]));
+        truths.push(truth);
+        logs.push(path);
+    }
+    // Day 3 again: replaced, not doubled; the newest day stays the published one.
+    expect_success(&run_as_cron(&script, &[&logs[2], &out_dir]));
+
+    let days: Vec<String> = (1..=7).map(|d| format!("2026-11-{d:02}")).collect();
+    assert_eq!(entries(&out_dir.join("days")), days);
+    let history = read(&out_dir.join("history.csv"));
+    let mut expected = "Day,Lines,Not understood,INFO,ERROR,Users\n".to_string();
+    for (day, t) in days.iter().zip(&truths) {
+        expected.push_str(&format!("{day},{},0,{},{},{}\n", t.lines, t.info, t.error, t.users.len()));
+    }
+    assert_eq!(history, expected);
+
+    // The newest day's dashboard: its numbers, the change against day 6, the average of days 1-6.
+    let index = read(&out_dir.join("index.html"));
+    let (t7, t6) = (&truths[6], &truths[5]);
+    assert!(index.contains("<h1>ticky daily report \u{2014} 2026-11-07</h1>"), "{index}");
+    assert_eq!(headline(&index, "ERROR events"), common::with_commas(t7.error));
+    assert_eq!(headline(&index, "Lines read"), common::with_commas(t7.lines));
+    assert_eq!(headline(&index, "Distinct users"), t7.users.len().to_string());
+    let rate = t7.error as f64 * 100.0 / (t7.info + t7.error) as f64;
+    assert_eq!(headline(&index, "Error rate"), format!("{rate:.1}%"));
+    let card = &index[index.find("<h2>ERROR events</h2>").unwrap()..];
+    let card = &card[..card.find("</div>\n").unwrap()];
+    assert!(
+        card.contains(&format!("{} <span class=\"nw\">vs 2026-11-06", expected_change(t7.error, t6.error))),
+        "{card}"
+    );
+    let mean = truths[..6].iter().map(|t| t.error).sum::<u64>() as f64 / 6.0;
+    assert!(card.contains(&format!("avg of 6 days: {}", common::with_commas(mean.round() as u64))), "{card}");
+    assert!(index.contains("href=\"days/2026-11-01/index.html\""), "past days are linked from OUTDIR");
+    assert_eq!(index.matches("<svg").count(), 2, "errors per hour and per day");
+
+    // Day 5's page, in its own folder: the burst flagged as a new message; links that work there.
+    let day5 = read(&out_dir.join("days/2026-11-05/index.html"));
+    let row = &day5[day5.find(&format!("<tr><td>{NEW_ERROR}</td>")).expect("the new error in the top 10")..];
+    assert!(row[..row.find("</tr>").unwrap()].contains("<span class=\"tag\">new</span>"), "{row}");
+    assert!(day5.contains("1 message(s) not seen on 2026-11-04"), "{day5}");
+    assert!(day5.contains("href=\"../2026-11-01/index.html\"") && day5.contains("href=\"../../index.html\""));
+    assert!(!day5.contains("2026-11-06"), "a day's page shows the history as it stood that day");
+    let day6 = read(&out_dir.join("days/2026-11-06/index.html"));
+    assert!(day6.contains("None: every error message was seen on 2026-11-05"), "{day6}");
+
+    // Served by nginx, read by Chromium: the numbers on screen, nothing loaded from elsewhere,
+    // the past day's folder reachable through its link; screenshots kept for a person to look at.
+    let nginx = Nginx::start(&wd, &out_dir);
+    let (status, body) = nginx.get("days/2026-11-05/index.html");
+    assert!(status.contains(" 200 ") && body == day5, "{status}");
+    let dom = String::from_utf8(common::chromium(&["--dump-dom", &nginx.url("")]).stdout).unwrap();
+    assert!(dom.contains(&common::with_commas(t7.error)) && dom.contains("Top users by errors"), "{dom}");
+    for page in [&index, &day5] {
+        assert!(page.len() < 100 * 1024, "{} bytes", page.len());
+        for remote in ["http:", "https:", "//", "<script", "<link", "src=", "url("] {
+            assert!(!page.replace("</", "").contains(remote), "{remote} in the page");
+        }
+    }
+    let shots = repo_root().join("target/e2e");
+    fs::create_dir_all(&shots).unwrap();
+    for (scheme, flags) in
+        [("light", &[][..]), ("dark", &["--force-dark-mode", "--blink-settings=preferredColorScheme=0"][..])]
+    {
+        for size in ["1280,900", "390,844"] {
+            let png = shots.join(format!("dashboard-{scheme}-{}.png", size.split(',').next().unwrap()));
+            let _ = fs::remove_file(&png);
+            let mut args: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
+            args.extend([format!("--window-size={size}"), format!("--screenshot={}", png.display()), nginx.url("")]);
+            common::chromium(&args.iter().map(String::as_str).collect::<Vec<_>>());
+            assert!(fs::metadata(&png).map(|m| m.len() > 1000).unwrap_or(false), "no screenshot {}", png.display());
+        }
+    }
+    drop(nginx);
+
+    // Day 7 again with --mail and --archive: the summary reaches a real MTA; the log is kept.
+    if let Some(mut server) = common::smtp_sink(&wd) {
+        let archive = wd.path("archive");
+        fs::create_dir(&archive).unwrap();
+        fs::set_permissions(&archive, fs::Permissions::from_mode(0o700)).unwrap();
+        let args: Vec<&std::ffi::OsStr> = vec![
+            "--mail".as_ref(),
+            "ops@example.com".as_ref(),
+            "--archive".as_ref(),
+            archive.as_os_str(),
+            logs[6].as_os_str(),
+            out_dir.as_os_str(),
+        ];
+        daily_with(&script, &wd.dir, &args);
+        let mailbox = wd.path("mailbox");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !mailbox.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = server.kill();
+        let mail = read(&mailbox);
+        assert!(mail.starts_with("RCPT ops@example.com\n"), "{mail}");
+        assert!(mail.contains(&format!("Subject: ticky report 2026-11-07: {} errors", t7.error)), "{mail}");
+        let line = mail.lines().find(|l| l.starts_with("ERROR events")).expect("the ERROR line");
+        assert!(line.contains(&common::with_commas(t7.error)) && line.contains(&expected_change(t7.error, t6.error)));
+        let gz = archive.join("day7.log-2026-11-07.gz");
+        let o = Command::new("gzip").arg("-dc").arg(&gz).output().unwrap();
+        assert_eq!(o.stdout, fs::read(&logs[6]).unwrap(), "{}", gz.display());
+    }
+    assert_eq!(entries(&out_dir.join("days")).len(), 7);
+    fs::remove_dir_all(&www).unwrap();
+}
+
+#[test]
+fn the_dashboard_stays_small_whatever_the_log() {
+    let wd = Workdir::new("daily-huge-keys");
+    let script = install(&wd);
+    let mut log = String::new();
+    for i in 0..3000 {
+        let text = format!("{i} {}", "<b>long & hostile</b> ".repeat(100));
+        log.push_str(&format!(
+            "Jan 31 {:02}:{:02}:00 h ticky: ERROR {text} (user{i}{})\n",
+            i / 60 % 24,
+            i % 60,
+            "x".repeat(300)
+        ));
+    }
+    let out_dir = wd.path("out");
+    expect_success(&run_as_cron(&script, &[&wd.write("big.log", &log), &out_dir]));
+    let index = fs::read(out_dir.join("index.html")).unwrap();
+    assert!(index.len() < 100 * 1024, "{} bytes", index.len());
+    assert!(!String::from_utf8_lossy(&index).contains("<b>"), "log text became markup");
+}

@@ -274,3 +274,38 @@ impl Rng {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
+
+/// An SMTP server on 127.0.0.1 that appends each message it is given to `mailbox` in `wd`, and
+/// msmtp (Debian's msmtp-mta, as /usr/sbin/sendmail) configured in `wd`'s `.msmtprc` to hand mail
+/// to it (run the tool with HOME set to `wd`). `None` when there is no sendmail.
+pub fn smtp_sink(wd: &Workdir) -> Option<std::process::Child> {
+    if !std::path::Path::new("/usr/sbin/sendmail").exists() {
+        eprintln!("skipped: no sendmail (scripts/test.sh installs msmtp-mta)");
+        return None;
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let sink = "import smtpd, asyncore, sys\n\
+                class Sink(smtpd.SMTPServer):\n\
+                \x20   def process_message(self, peer, sender, rcpt, data, **kw):\n\
+                \x20       open('mailbox', 'ab').write(b'RCPT ' + ','.join(rcpt).encode() + b'\\n' + data + b'\\n.\\n')\n\
+                Sink(('127.0.0.1', int(sys.argv[1])), None, decode_data=False)\n\
+                asyncore.loop()\n";
+    let server = std::process::Command::new("python3")
+        .current_dir(&wd.dir)
+        .args(["-W", "ignore", "-c", sink, &port.to_string()])
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "the SMTP server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let rc = wd.write(
+        ".msmtprc",
+        format!("defaults\nauth off\ntls off\naccount default\nhost 127.0.0.1\nport {port}\nfrom ticky@localhost\n"),
+    );
+    fs::set_permissions(&rc, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    Some(server)
+}
