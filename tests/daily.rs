@@ -478,7 +478,7 @@ fn day_log(day: u32, rng: &mut common::Rng) -> (String, DayTruth) {
         };
         log.push_str(&line);
         truth.lines += 1;
-        if day == 5 && secs >= 13 * 3600 && secs < 15 * 3600 {
+        if day == 5 && (13 * 3600..15 * 3600).contains(&secs) {
             truth.error += 1;
             truth.lines += 1;
             truth.users.insert("user0".to_string());
