@@ -165,14 +165,13 @@ mkdir "$report"
 
 # One ticky-count reads the log itself (on every core; a gzip file decompressed, dated by its own
 # modification time) and makes every table in one pass; it parses each line as ticky-parse would,
-# and writes the summary of what it understood for the checks below. The minutes with records
-# give the period the log covers; the events per level, the day's totals.
+# and writes the summary of what it understood for the checks below. The events per hour give
+# the chart, the period the log covers and the day's totals.
 pipeline() {
     local tables=(--format syslog --summary-csv "$tmp/summary.csv"
         --by error --header Error,Count --output "$report/error_message.csv"
-        --and --by time/1h --where level=ERROR --where 'user~.' --header Hour,Errors --output "$report/errors_per_hour.csv"
-        --and --by time/1m --output "$tmp/minutes.csv"
-        --and --by level --where 'user~.' --output "$tmp/levels.csv"
+        --and --by time/1h --pivot level --columns INFO,ERROR --where 'user!=' --header Hour,INFO,ERROR
+        --output "$report/events_per_hour.csv"
         --and --by user --pivot level --columns INFO,ERROR --header Username,INFO,ERROR)
     "$count" "${tables[@]}" -- "$log" 2>"$tmp/count.err" | "$sort" --by Username >"$report/user_statistics.csv"
 }
@@ -200,29 +199,30 @@ understood=$((lines - bad))
 [ "$understood" -ge "$min_lines" ] ||
     fail "only $understood of $lines lines of $log were understood, fewer than --min-lines $min_lines; $unchanged"
 
-# The period the log covers, from its first and last minute with a record (times as ticky-count
-# writes them: ISO 8601, with the log's offset when it has one), and the day of the report: the
-# day of the middle of that period, in local time, so a log rotated at 06:25 reports on the day
-# most of its records fall on.
+# The period the log covers: from the first to the end of the last hour with ticky events (times
+# as ticky-count writes them: ISO 8601, with the log's offset when it has one). The day of the
+# report is the day of the middle of that period, in local time, so a log rotated at 06:25 reports
+# on the day most of its events fall on.
 iso='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$'
-first=$(sed -n '2{s/,.*//;p;q}' "$tmp/minutes.csv")
-last=$(sed -n '${s/,.*//;p}' "$tmp/minutes.csv")
-[[ $first =~ $iso && $last =~ $iso ]] || fail "no record of $log has a time; $unchanged"
-start=$(date -d "$first" +%s) && end=$(($(date -d "$last" +%s) + 60)) ||
+first=$(sed -n '2{s/,.*//;p;q}' "$report/events_per_hour.csv")
+last=$(sed -n '${s/,.*//;p}' "$report/events_per_hour.csv")
+[[ $first =~ $iso && $last =~ $iso ]] || fail "no ticky event of $log has a time; $unchanged"
+start=$(date -d "$first" +%s) && end=$(($(date -d "$last" +%s) + 3600)) ||
     fail "cannot read the times $first and $last; $unchanged"
 day=$(date -d "@$(((start + end) / 2))" +%F)
-if [ "$(date -d "@$start" +%F)" = "$(date -d "@$((end - 60))" +%F)" ]; then
-    period="Covers $(date -d "@$start" '+%Y-%m-%d, %H:%M') to $(date -d "@$((end - 60))" '+%H:%M %Z')"
+if [ "$(date -d "@$start" +%F)" = "$(date -d "@$((end - 1))" +%F)" ]; then
+    to=$(date -d "@$end" +%H:%M)
+    [ "$to" = 00:00 ] && to=24:00
+    period="Covers $(date -d "@$start" '+%Y-%m-%d, %H:%M') to $to $(date -d "@$start" +%Z)"
 else
-    period="Covers $(date -d "@$start" '+%Y-%m-%d %H:%M') to $(date -d "@$((end - 60))" '+%Y-%m-%d %H:%M %Z')"
+    period="Covers $(date -d "@$start" '+%Y-%m-%d %H:%M') to $(date -d "@$end" '+%Y-%m-%d %H:%M %Z')"
 fi
 
-# The day's totals, one row of the history.
-info=$(sed -n 's/^INFO,//p' "$tmp/levels.csv")
-errors=$(sed -n 's/^ERROR,//p' "$tmp/levels.csv")
+# The day's totals, one row of the history: the events are the hours' sums (plain numbers).
+read -r info errors < <(awk -F, 'NR > 1 { i += $2; e += $3 } END { printf "%d %d\n", i, e }' "$report/events_per_hour.csv")
 users=$(($(wc -l <"$report/user_statistics.csv") - 1))
 printf 'Day,Lines,Not understood,INFO,ERROR,Users\n%s,%s,%s,%s,%s,%s\n' \
-    "$day" "$lines" "$bad" "${info:-0}" "${errors:-0}" "$users" >"$report/totals.csv"
+    "$day" "$lines" "$bad" "$info" "$errors" "$users" >"$report/totals.csv"
 
 # The history: the totals of the days published before (read back by ticky-publish, which trusts
 # only the job's own files), this day's replacing an earlier run of the same day.

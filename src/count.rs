@@ -83,7 +83,14 @@ impl Spec<'_> {
     fn tally(&self, budget: usize) -> TableTally {
         let counts = match self.stats {
             Some((_, exact)) => Counts::Stats(StatsTable::new(exact)),
-            None => Counts::Plain(Counter::with_budget(self.width, budget)),
+            None => {
+                let mut counter = Counter::with_budget(self.width, budget);
+                // Records of a time bucket come one after another: the same key again and again.
+                if self.keys.iter().any(|(_, bucket)| bucket.is_some()) {
+                    counter.remember_last();
+                }
+                Counts::Plain(counter)
+            }
         };
         let pivot_columns = self.pivot.map_or(0, |(_, c)| c.len());
         let watching = pivot_columns > 0 || self.conditions.iter().any(|(_, c)| c.is_equality());
@@ -129,12 +136,11 @@ impl Spec<'_> {
             match bucket {
                 None => push_key_field(&mut s.key, v),
                 Some(width) => {
-                    let Some(m) = moment::parse_time(v) else {
+                    s.text.clear();
+                    if !s.clock.bucket_of(v, width, &mut s.text) {
                         notes.unreadable_time += 1;
                         return Ok(());
-                    };
-                    s.text.clear();
-                    s.clock.bucket(&m, width, &mut s.text);
+                    }
                     push_key_field(&mut s.key, &s.text);
                 }
             }

@@ -25,6 +25,10 @@ pub struct Counter {
     budget: usize,
     /// Counts written out, by key: a key may be in several runs, each with part of its counts.
     spill: Option<Sorter<'static>>,
+    /// With [`Counter::remember_last`], the last key added and its place in the counts: records of
+    /// a time bucket come one after the other, and then need no hashing.
+    last: Option<(Vec<u8>, usize)>,
+    remember: bool,
 }
 
 /// The order of spilled counts: by key, as bytes.
@@ -50,11 +54,33 @@ impl Counter {
 
     /// A counter that takes about `budget` bytes at most, spilling to a temporary file beyond.
     pub fn with_budget(width: usize, budget: usize) -> Counter {
-        Counter { width, index: HashMap::default(), counts: Vec::new(), key_bytes: 0, budget, spill: None }
+        Counter {
+            width,
+            index: HashMap::default(),
+            counts: Vec::new(),
+            key_bytes: 0,
+            budget,
+            spill: None,
+            last: None,
+            remember: false,
+        }
+    }
+
+    /// Keeps the last key added, for keys that come in runs (time buckets): a key the same as the
+    /// last one is counted without hashing. Other keys would only pay for the copy.
+    pub fn remember_last(&mut self) {
+        self.remember = true;
     }
 
     /// Adds `n` to column `col` of `key`. Only a new key allocates.
     pub fn add(&mut self, key: &[u8], col: usize, n: u64) -> Result<()> {
+        if let Some((last, base)) = &self.last {
+            if last[..] == *key {
+                let slot = &mut self.counts[base + col];
+                *slot = slot.checked_add(n).ok_or_else(overflow)?;
+                return Ok(());
+            }
+        }
         let base = match self.index.get(key) {
             Some(&base) => base,
             None => {
@@ -72,6 +98,15 @@ impl Counter {
                 base
             }
         };
+        match &mut self.last {
+            _ if !self.remember => {}
+            Some((last, at)) => {
+                last.clear();
+                last.extend_from_slice(key);
+                *at = base;
+            }
+            None => self.last = Some((key.to_vec(), base)),
+        }
         let slot = &mut self.counts[base + col];
         *slot = slot.checked_add(n).ok_or_else(overflow)?;
         Ok(())
@@ -96,6 +131,7 @@ impl Counter {
     fn spill(&mut self) -> Result<()> {
         let buffer = (self.budget / 8).max(1);
         let sorter = self.spill.get_or_insert_with(|| Sorter::new(&BY_KEY, buffer));
+        self.last = None;
         let counts = std::mem::take(&mut self.counts);
         for (key, base) in std::mem::take(&mut self.index) {
             let batch = sorter.batch();

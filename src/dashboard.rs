@@ -21,7 +21,7 @@ use crate::input;
 #[derive(Clone, Debug)]
 pub struct DashboardOptions {
     /// The folder of the day's tables: `history.csv`, `error_message.csv`, `user_statistics.csv`
-    /// and, when there, `errors_per_hour.csv`.
+    /// and, when there, `events_per_hour.csv`.
     pub report: PathBuf,
     /// Past days' tables, as `ticky-publish --export` leaves them: `DIR/DAY/error_message.csv`.
     pub past: Option<PathBuf>,
@@ -229,13 +229,14 @@ fn gather(opts: &DashboardOptions) -> Result<Day> {
         Ok(())
     })?;
 
-    // Errors per hour, when the report has them.
-    let path = report.join("errors_per_hour.csv");
+    // Errors per hour, when the report has them: the column ERROR, or a table's only count.
+    let path = report.join("events_per_hour.csv");
     let hourly = if path.is_file() {
         let (mut labels, mut values) = (Vec::new(), Vec::new());
-        read(opts, &path, |_, row| {
+        read(opts, &path, |header, row| {
+            let col = header.iter().position(|h| h == b"ERROR").unwrap_or(row.len() - 1);
             labels.push(row.get(0).to_vec());
-            values.push(num(row.get(row.len() - 1)));
+            values.push(num(row.get(col)));
             Ok(())
         })?;
         Some(grouped_bars(labels, values))
@@ -249,7 +250,7 @@ fn gather(opts: &DashboardOptions) -> Result<Day> {
         ("user_errors.html", "Users by errors"),
         ("error_message.csv", "error_message.csv"),
         ("user_statistics.csv", "user_statistics.csv"),
-        ("errors_per_hour.csv", "errors_per_hour.csv"),
+        ("events_per_hour.csv", "events_per_hour.csv"),
         ("history.csv", "history.csv"),
     ];
     let links = links.into_iter().filter(|(file, _)| report.join(file).is_file()).collect();

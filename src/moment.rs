@@ -139,11 +139,42 @@ pub struct Clock {
     pub zone: Zone,
     hour: i64,
     offset: i32,
+    /// The last bucket of each width. Records come in time order, so most fall in the bucket
+    /// before them: their time is neither parsed nor its bucket formatted again.
+    buckets: Vec<LastBucket>,
+}
+
+/// The last bucket written for a width.
+#[derive(Clone, Debug)]
+struct LastBucket {
+    width: i64,
+    start: i64,
+    offset: Option<i32>,
+    text: Vec<u8>,
+    /// The time text it came from without its seconds (`2026-11-22T10:05` and the offset), when
+    /// every time of that minute falls in this bucket.
+    minute: Vec<u8>,
+}
+
+/// A time text without its seconds: the minute (`2026-11-22T10:05`) and the offset after the
+/// seconds and their fraction; `None` unless the seconds are `00` to `59`, so that every text of
+/// that minute is the same minute.
+fn minute_of(t: &[u8]) -> Option<(&[u8], &[u8])> {
+    let secs = t.get(16..19)?;
+    if secs[0] != b':' || !(b'0'..=b'5').contains(&secs[1]) || !secs[2].is_ascii_digit() {
+        return None;
+    }
+    let mut rest = &t[19..];
+    if let [b'.', digits @ ..] = rest {
+        let n = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+        rest = &digits[n..];
+    }
+    Some((&t[..16], rest))
 }
 
 impl Clock {
     pub fn new(zone: Zone) -> Clock {
-        Clock { zone, hour: i64::MIN, offset: 0 }
+        Clock { zone, hour: i64::MIN, offset: 0, buckets: Vec::new() }
     }
 
     /// The offset of a moment's clock: its own, or the zone's for a local time.
@@ -171,6 +202,28 @@ impl Clock {
     /// clock, so a width that divides a day starts at midnight) and written as the log writes its
     /// times: with the offset when they have one, without when they are local; with `--tz`, in that
     /// zone, with its offset.
+    /// Writes the bucket of a time text (as [`parse_time`] reads it) to `out`; `false` when the
+    /// text is not a time. A text of the same minute as the last one of this width is not parsed
+    /// again, when the width is whole minutes and the zone is the times' own.
+    pub fn bucket_of(&mut self, text: &[u8], width: i64, out: &mut Vec<u8>) -> bool {
+        let minute = minute_of(text).filter(|_| width % 60 == 0 && !self.zone.given);
+        if let (Some((head, tail)), Some(last)) = (minute, self.buckets.iter().find(|b| b.width == width)) {
+            let m = &last.minute;
+            if m.len() == head.len() + tail.len() && m.starts_with(head) && m.ends_with(tail) {
+                out.extend_from_slice(&last.text);
+                return true;
+            }
+        }
+        let Some(m) = parse_time(text) else { return false };
+        self.bucket(&m, width, out);
+        if let (Some((head, tail)), Some(last)) = (minute, self.buckets.iter_mut().find(|b| b.width == width)) {
+            last.minute.clear();
+            last.minute.extend_from_slice(head);
+            last.minute.extend_from_slice(tail);
+        }
+        true
+    }
+
     pub fn bucket(&mut self, m: &Moment, width: i64, out: &mut Vec<u8>) {
         let (wall, offset) = match (self.zone.given, m.offset) {
             (false, offset) => (m.wall, offset),
@@ -180,7 +233,23 @@ impl Clock {
                 (utc + i64::from(offset), Some(offset))
             }
         };
-        write_time(wall - wall.rem_euclid(width), offset, out);
+        let start = wall - wall.rem_euclid(width);
+        let slot = match self.buckets.iter().position(|b| b.width == width) {
+            Some(k) => k,
+            None => {
+                let last = LastBucket { width, start: i64::MIN, offset: None, text: Vec::new(), minute: Vec::new() };
+                self.buckets.push(last);
+                self.buckets.len() - 1
+            }
+        };
+        let last = &mut self.buckets[slot];
+        last.minute.clear();
+        if last.start != start || last.offset != offset {
+            last.text.clear();
+            write_time(start, offset, &mut last.text);
+            (last.start, last.offset) = (start, offset);
+        }
+        out.extend_from_slice(&last.text);
     }
 }
 
@@ -250,6 +319,35 @@ mod tests {
 
     fn utc() -> Clock {
         Clock::new(Zone::parse("UTC").unwrap())
+    }
+
+    #[test]
+    fn a_minute_seen_before_gives_the_bucket_parsing_would() {
+        let texts = [
+            "2026-11-22T10:05:01",
+            "2026-11-22T10:05:59",
+            "2026-11-22T10:05:59+01:00",
+            "2026-11-22T10:05:30.25+01:00",
+            "2026-11-22T10:05:30.5Z",
+            "2026-11-22T10:05:60",
+            "2026-11-22T10:05:6x",
+            "2026-11-22T10:05",
+            "2026-11-22T10:06:00",
+            "2026-11-22T10:05:00-02:30",
+            "2026-11-22T10:05:00-02:30x",
+            "2026-11-22T11:00:00-02:30",
+            "2026-11-22T10:05:01",
+        ];
+        for width in [60, 300, 3600, 86_400, 30] {
+            let (mut cached, mut plain) = (Clock::new(Zone::default()), Clock::new(Zone::default()));
+            for text in texts.iter().chain(texts.iter().rev()) {
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                let ok = cached.bucket_of(text.as_bytes(), width, &mut a);
+                let expected = parse_time(text.as_bytes()).map(|m| plain.bucket(&m, width, &mut b));
+                assert_eq!(ok, expected.is_some(), "{text} {width}");
+                assert_eq!(a, b, "{text} {width}");
+            }
+        }
     }
 
     #[test]

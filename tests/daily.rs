@@ -41,7 +41,7 @@ const PUBLISHED: [&str; 11] = [
     "error_message.csv",
     "user_statistics.csv",
     "user_errors.csv",
-    "errors_per_hour.csv",
+    "events_per_hour.csv",
     "history.csv",
     "totals.csv",
     "error_message.html",

@@ -34,7 +34,7 @@ Options:
       --max-line N      refuse a row longer than six times N bytes (default 1M)
 Dashboard: the daily report's index page (see the man page)
       --dashboard DIR   from DIR's history.csv, error_message.csv, user_statistics.csv and
-                        errors_per_hour.csv, for the day --day DAY; changes against the
+                        events_per_hour.csv, for the day --day DAY; changes against the
                         previous day in --past DIR (DIR/DAY/error_message.csv)
       --period TEXT  --days-href PREFIX  --latest URL  --text  --url URL
   -h, --help            print this help
