@@ -27,7 +27,7 @@ pub struct Counter {
     spill: Option<Sorter<'static>>,
     /// With [`Counter::remember_last`], the last key added and its place in the counts: records of
     /// a time bucket come one after the other, and then need no hashing.
-    last: Option<(Vec<u8>, usize)>,
+    last: Option<Box<(Vec<u8>, usize)>>,
     remember: bool,
 }
 
@@ -74,7 +74,8 @@ impl Counter {
 
     /// Adds `n` to column `col` of `key`. Only a new key allocates.
     pub fn add(&mut self, key: &[u8], col: usize, n: u64) -> Result<()> {
-        if let Some((last, base)) = &self.last {
+        if let Some(last) = &self.last {
+            let (last, base) = &**last;
             if last[..] == *key {
                 let slot = &mut self.counts[base + col];
                 *slot = slot.checked_add(n).ok_or_else(overflow)?;
@@ -100,12 +101,12 @@ impl Counter {
         };
         match &mut self.last {
             _ if !self.remember => {}
-            Some((last, at)) => {
-                last.clear();
-                last.extend_from_slice(key);
-                *at = base;
+            Some(last) => {
+                last.0.clear();
+                last.0.extend_from_slice(key);
+                last.1 = base;
             }
-            None => self.last = Some((key.to_vec(), base)),
+            None => self.last = Some(Box::new((key.to_vec(), base))),
         }
         let slot = &mut self.counts[base + col];
         *slot = slot.checked_add(n).ok_or_else(overflow)?;
