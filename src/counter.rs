@@ -27,8 +27,8 @@ pub struct Counter {
     spill: Option<Sorter<'static>>,
     /// With [`Counter::remember_last`], the last key added and its place in the counts: records of
     /// a time bucket come one after the other, and then need no hashing.
+    /// (`usize::MAX`: no key yet.)
     last: Option<Box<(Vec<u8>, usize)>>,
-    remember: bool,
 }
 
 /// The order of spilled counts: by key, as bytes.
@@ -62,21 +62,20 @@ impl Counter {
             budget,
             spill: None,
             last: None,
-            remember: false,
         }
     }
 
     /// Keeps the last key added, for keys that come in runs (time buckets): a key the same as the
     /// last one is counted without hashing. Other keys would only pay for the copy.
     pub fn remember_last(&mut self) {
-        self.remember = true;
+        self.last = Some(Box::new((Vec::new(), usize::MAX)));
     }
 
     /// Adds `n` to column `col` of `key`. Only a new key allocates.
     pub fn add(&mut self, key: &[u8], col: usize, n: u64) -> Result<()> {
         if let Some(last) = &self.last {
             let (last, base) = &**last;
-            if last[..] == *key {
+            if *base != usize::MAX && last[..] == *key {
                 let slot = &mut self.counts[base + col];
                 *slot = slot.checked_add(n).ok_or_else(overflow)?;
                 return Ok(());
@@ -99,14 +98,10 @@ impl Counter {
                 base
             }
         };
-        match &mut self.last {
-            _ if !self.remember => {}
-            Some(last) => {
-                last.0.clear();
-                last.0.extend_from_slice(key);
-                last.1 = base;
-            }
-            None => self.last = Some(Box::new((key.to_vec(), base))),
+        if let Some(last) = &mut self.last {
+            last.0.clear();
+            last.0.extend_from_slice(key);
+            last.1 = base;
         }
         let slot = &mut self.counts[base + col];
         *slot = slot.checked_add(n).ok_or_else(overflow)?;
@@ -132,7 +127,9 @@ impl Counter {
     fn spill(&mut self) -> Result<()> {
         let buffer = (self.budget / 8).max(1);
         let sorter = self.spill.get_or_insert_with(|| Sorter::new(&BY_KEY, buffer));
-        self.last = None;
+        if let Some(last) = &mut self.last {
+            last.1 = usize::MAX;
+        }
         let counts = std::mem::take(&mut self.counts);
         for (key, base) in std::mem::take(&mut self.index) {
             let batch = sorter.batch();
