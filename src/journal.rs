@@ -65,10 +65,18 @@ struct Fields<'a> {
     message: Option<Value<'a>>,
 }
 
-/// Whether a line may be a journal entry: a JSON object with the journal's own timestamp.
+/// Whether a line may be a journal entry: a JSON object with the journal's own timestamp, after
+/// the record separator (0x1E) that `journalctl -o json-seq` (RFC 7464) puts before each.
 #[inline]
 pub fn looks_like_entry(line: &[u8]) -> bool {
+    let line = without_separator(line);
     line.first() == Some(&b'{') && line.find(b"\"__REALTIME_TIMESTAMP\"").is_some()
+}
+
+/// A line without the RFC 7464 record separator it may start with.
+#[inline]
+fn without_separator(line: &[u8]) -> &[u8] {
+    line.strip_prefix(b"\x1e").unwrap_or(line)
 }
 
 impl Entry {
@@ -80,7 +88,7 @@ impl Entry {
         if !looks_like_entry(line) {
             return None;
         }
-        let f: Fields<'_> = serde_json::from_slice(line).ok()?;
+        let f: Fields<'_> = serde_json::from_slice(without_separator(line)).ok()?;
         let micros = f.realtime.as_ref()?.number()?;
         self.message.clear();
         self.message.extend_from_slice(f.message.as_ref()?.bytes()?);

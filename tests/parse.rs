@@ -432,6 +432,14 @@ fn journal_entries_become_records_like_syslog_lines() {
     let table = ["--by", "user", "--pivot", "level", "--columns", "INFO,ERROR", "--year", "2023"];
     let direct = wd.stdout(wd.command("ticky-count").args(table).arg("journal.json"), "");
     assert_eq!(String::from_utf8(direct).unwrap(), "user,INFO,ERROR\nac,0,1\nbo,1,0\n");
+    // `journalctl -o json-seq` (RFC 7464): each entry after a record separator, the same records.
+    let seq: String =
+        log.lines().map(|l| if l.starts_with('{') { format!("\x1e{l}\n") } else { format!("{l}\n") }).collect();
+    wd.write("journal.seq", &seq);
+    let from_seq = json_lines(&wd.stdout(wd.command("ticky-parse").args(["--year", "2023", "journal.seq"]), ""));
+    assert_eq!(from_seq, records);
+    let direct = wd.stdout(wd.command("ticky-count").args(table).arg("journal.seq"), "");
+    assert_eq!(String::from_utf8(direct).unwrap(), "user,INFO,ERROR\nac,0,1\nbo,1,0\n");
 }
 
 #[test]
