@@ -508,7 +508,7 @@ fn daily_with(script: &Path, home: &Path, args: &[&std::ffi::OsStr]) -> Output {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(out.status.success(), "daily.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{out:?}");
     out
 }
 
@@ -618,18 +618,30 @@ fn seven_days_give_seven_dated_reports_a_history_the_changes_and_the_new_error()
             logs[6].as_os_str(),
             out_dir.as_os_str(),
         ];
-        daily_with(&script, &wd.dir, &args);
+        expect_success(&daily_with(&script, &wd.dir, &args));
         let mailbox = wd.path("mailbox");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !mailbox.exists() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = server.kill();
-        let mail = read(&mailbox);
+        let wait_for = |what: &str| {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !fs::read_to_string(&mailbox).unwrap_or_default().contains(what) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            read(&mailbox)
+        };
+        let mail = wait_for("The report: ");
         assert!(mail.starts_with("RCPT ops@example.com\n"), "{mail}");
         assert!(mail.contains(&format!("Subject: ticky report 2026-11-07: {} errors", t7.error)), "{mail}");
         let line = mail.lines().find(|l| l.starts_with("ERROR events")).expect("the ERROR line");
         assert!(line.contains(&common::with_commas(t7.error)) && line.contains(&expected_change(t7.error, t6.error)));
+        // A failed run mails its error, and publishes nothing.
+        let empty = wd.write("empty.log", "");
+        let args: Vec<&std::ffi::OsStr> =
+            vec!["--mail".as_ref(), "ops@example.com".as_ref(), empty.as_os_str(), out_dir.as_os_str()];
+        let o = daily_with(&script, &wd.dir, &args);
+        assert_eq!(o.status.code(), Some(1), "{o:?}");
+        let mail = wait_for("FAILED");
+        let failure = &mail[mail.find("Subject: ticky-daily FAILED").expect("the failure's mail")..];
+        assert!(failure.contains("is empty: nothing to report"), "{failure}");
+        let _ = server.kill();
         let gz = archive.join("day7.log-2026-11-07.gz");
         let o = Command::new("gzip").arg("-dc").arg(&gz).output().unwrap();
         assert_eq!(o.stdout, fs::read(&logs[6]).unwrap(), "{}", gz.display());
