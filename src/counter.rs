@@ -54,15 +54,7 @@ impl Counter {
 
     /// A counter that takes about `budget` bytes at most, spilling to a temporary file beyond.
     pub fn with_budget(width: usize, budget: usize) -> Counter {
-        Counter {
-            width,
-            index: HashMap::default(),
-            counts: Vec::new(),
-            key_bytes: 0,
-            budget,
-            spill: None,
-            last: None,
-        }
+        Counter { width, index: HashMap::default(), counts: Vec::new(), key_bytes: 0, budget, spill: None, last: None }
     }
 
     /// Keeps the last key added, for keys that come in runs (time buckets): a key the same as the
