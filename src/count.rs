@@ -100,7 +100,7 @@ impl Spec<'_> {
             watching,
             ..Notes::default()
         };
-        TableTally { counts, notes }
+        TableTally { counts, notes, minute: Vec::new() }
     }
 
     /// Counts the record whose fields `fields` holds, if it passes the filters and has every key
@@ -130,6 +130,21 @@ impl Spec<'_> {
             },
             None => 0,
         };
+        // A table of one bucket of whole minutes: a time of the minute counted last is its bucket.
+        let mut minute = None;
+        if let ([(i, Some(width))], Counts::Plain(counter)) = (&self.keys[..], &mut table.counts) {
+            if width % 60 == 0 && !s.clock.zone.given {
+                minute = fields.get(*i).and_then(moment::minute_of);
+                if let Some((head, tail)) = minute {
+                    let m = &table.minute;
+                    if m.len() == head.len() + tail.len() && m.starts_with(head) && m.ends_with(tail) {
+                        if counter.add_to_last(col, n)? {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
         s.key.clear();
         for &(i, bucket) in &self.keys {
             let Some(v) = fields.get(i) else { return Ok(()) };
@@ -144,6 +159,11 @@ impl Spec<'_> {
                     push_key_field(&mut s.key, &s.text);
                 }
             }
+        }
+        if let Some((head, tail)) = minute {
+            table.minute.clear();
+            table.minute.extend_from_slice(head);
+            table.minute.extend_from_slice(tail);
         }
         match (&mut table.counts, self.stats) {
             (Counts::Plain(counter), _) => counter.add(&s.key, col, n),
@@ -200,6 +220,10 @@ enum Counts {
 struct TableTally {
     counts: Counts,
     notes: Notes,
+    /// For a table whose only key is a time bucket of whole minutes: the minute of the last time
+    /// counted (see [`moment::minute_of`]). A time of that minute is in the same bucket, so it is
+    /// added to the counter's last key without building a key.
+    minute: Vec<u8>,
 }
 
 impl TableTally {

@@ -63,6 +63,19 @@ impl Counter {
         self.last = Some(Box::new((Vec::new(), usize::MAX)));
     }
 
+    /// Adds `n` to column `col` of the last key added, when [`Counter::remember_last`] keeps one;
+    /// `false` when there is none (none yet, or the counts went to the spill since).
+    pub fn add_to_last(&mut self, col: usize, n: u64) -> Result<bool> {
+        match self.last.as_deref() {
+            Some(&(_, base)) if base != usize::MAX => {
+                let slot = &mut self.counts[base + col];
+                *slot = slot.checked_add(n).ok_or_else(overflow)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// Adds `n` to column `col` of `key`. Only a new key allocates.
     pub fn add(&mut self, key: &[u8], col: usize, n: u64) -> Result<()> {
         if let Some(last) = &self.last {

@@ -159,7 +159,7 @@ struct LastBucket {
 /// A time text without its seconds: the minute (`2026-11-22T10:05`) and the offset after the
 /// seconds and their fraction; `None` unless the seconds are `00` to `59`, so that every text of
 /// that minute is the same minute.
-fn minute_of(t: &[u8]) -> Option<(&[u8], &[u8])> {
+pub fn minute_of(t: &[u8]) -> Option<(&[u8], &[u8])> {
     let secs = t.get(16..19)?;
     if secs[0] != b':' || !(b'0'..=b'5').contains(&secs[1]) || !secs[2].is_ascii_digit() {
         return None;
