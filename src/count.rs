@@ -137,10 +137,9 @@ impl Spec<'_> {
                 minute = fields.get(*i).and_then(moment::minute_of);
                 if let Some((head, tail)) = minute {
                     let m = &table.minute;
-                    if m.len() == head.len() + tail.len() && m.starts_with(head) && m.ends_with(tail) {
-                        if counter.add_to_last(col, n)? {
-                            return Ok(());
-                        }
+                    let same = m.len() == head.len() + tail.len() && m.starts_with(head) && m.ends_with(tail);
+                    if same && counter.add_to_last(col, n)? {
+                        return Ok(());
                     }
                 }
             }
