@@ -377,14 +377,14 @@ const DASHBOARD_STYLE: &str = r#"
 @media (prefers-color-scheme: dark) { :root { --bad: #ff8a7a; --good: #5fd49a; } }
 main { max-width: 72rem; }
 nav.links { margin: .25rem 0 1rem; display: flex; flex-wrap: wrap; gap: .25rem 1rem; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(10.5rem, 1fr)); gap: .75rem;
-         margin: 0 0 1.5rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(9.5rem, 1fr)); gap: .75rem;
+         margin: 0 0 .75rem; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .8rem; }
 .card h2 { font-size: .8rem; font-weight: 600; letter-spacing: .03em; text-transform: uppercase;
            color: var(--muted); margin: 0; }
 .card .big { font-size: 1.6rem; font-weight: 650; font-variant-numeric: tabular-nums; line-height: 1.3; }
 .card p { margin: 0; font-size: .85rem; color: var(--muted); }
-.card.wide { grid-column: 1 / -1; }
+.card.wide { margin: 0 0 1.5rem; }
 .card.wide .big { font-size: 1.1rem; overflow-wrap: anywhere; }
 .nw { white-space: nowrap; }
 .worse, .card .worse { color: var(--bad); } .better, .card .better { color: var(--good); }
@@ -467,6 +467,8 @@ fn page(opts: &DashboardOptions, d: &Day) -> Vec<u8> {
         }
         push(&mut out, "</div>\n");
     }
+    // The top error below the grid: a card spanning it would keep its empty columns from collapsing.
+    push(&mut out, "</section>\n");
     if let Some(top) = d.top_errors.first() {
         push(&mut out, "<div class=\"card wide\"><h2>Top error</h2><div class=\"big\">");
         push_escaped(&mut out, &top.text);
@@ -482,7 +484,6 @@ fn page(opts: &DashboardOptions, d: &Day) -> Vec<u8> {
         );
         push(&mut out, &format!(" ({} distinct messages)</p></div>\n", show(d.distinct_errors as f64)));
     }
-    push(&mut out, "</section>\n");
 
     // The charts, side by side on a wide screen.
     push(&mut out, "<div class=\"cols\">\n");
