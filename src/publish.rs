@@ -94,11 +94,8 @@ pub fn is_day(name: &str) -> bool {
     if b.len() != 10 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
         return false;
     }
-    let (y, m, d) = (name[..4].parse::<i64>().unwrap_or(0), &name[5..7], &name[8..10]);
-    let (m, d) = (m.parse::<u32>().unwrap_or(0), d.parse::<u32>().unwrap_or(0));
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    (1..=12).contains(&m) && d >= 1 && d <= days[m as usize - 1]
+    let (y, m, d) = (name[..4].parse().unwrap_or(0), name[5..7].parse().unwrap_or(0), name[8..10].parse().unwrap_or(0));
+    (1..=12).contains(&m) && d >= 1 && d <= crate::time::days_in_month(y, m)
 }
 
 /// Publishes every regular file of `src` (a private folder the job built its report in) into
@@ -173,18 +170,23 @@ pub fn publish(src: &Path, outdir: &Path, opts: &PublishOptions) -> Result<Publi
     Ok(Published { run: run_name, files, removed, switched })
 }
 
-/// The day links in the days folder.
+/// The day links in the days folder, oldest first.
 fn day_names(days: &OwnedFd, outdir: &Path) -> Result<Vec<String>> {
-    let shown = outdir.join(DAYS);
-    let dir = rustix::fs::Dir::read_from(days).map_err(|e| io_error(&shown, "listing", e))?;
+    let mut names = names_in(days, &outdir.join(DAYS), is_day)?;
+    names.sort();
+    Ok(names)
+}
+
+/// The names in a folder that `keep` takes (names the job makes), in no order.
+fn names_in(dir: &OwnedFd, shown: &Path, keep: fn(&str) -> bool) -> Result<Vec<String>> {
+    let listing = rustix::fs::Dir::read_from(dir).map_err(|e| io_error(shown, "listing", e))?;
     let mut names = Vec::new();
-    for entry in dir {
-        let entry = entry.map_err(|e| io_error(&shown, "listing", e))?;
-        if let Some(name) = entry.file_name().to_str().ok().filter(|n| is_day(n)) {
+    for entry in listing {
+        let entry = entry.map_err(|e| io_error(shown, "listing", e))?;
+        if let Some(name) = entry.file_name().to_str().ok().filter(|n| keep(n)) {
             names.push(name.to_string());
         }
     }
-    names.sort();
     Ok(names)
 }
 
@@ -235,10 +237,7 @@ pub fn export(outdir: &Path, dest: &Path, files: &[String]) -> Result<Vec<String
             return Err(Error::usage(format!("--file {name:?}: not a name ticky-publish publishes")));
         }
     }
-    let (parent, name) = match (outdir.parent(), outdir.file_name()) {
-        (Some(p), Some(n)) => (if p.as_os_str().is_empty() { Path::new(".") } else { p }, n),
-        _ => (outdir, OsStr::new(".")),
-    };
+    let (parent, name) = folder_and_name(outdir);
     let parent = match rustix::fs::open(parent, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()) {
         Ok(fd) => fd,
         Err(Errno::NOENT) => return Ok(Vec::new()),
@@ -247,13 +246,7 @@ pub fn export(outdir: &Path, dest: &Path, files: &[String]) -> Result<Vec<String
     let out = match rustix::fs::openat(&parent, name, DIR_FLAGS, Mode::empty()) {
         Ok(fd) => fd,
         Err(Errno::NOENT) => return Ok(Vec::new()),
-        Err(Errno::LOOP) | Err(Errno::NOTDIR) if is_symlink(&parent, name) => {
-            return Err(Error::Failed(format!(
-                "{}: is a symbolic link; not reading through it (someone who can write its folder could \
-                 point it anywhere): give the folder it points to, or remove the link",
-                outdir.display()
-            )))
-        }
+        Err(Errno::LOOP) | Err(Errno::NOTDIR) if is_symlink(&parent, name) => return Err(outdir_is_link(outdir)),
         Err(e) => return Err(io_error(outdir, "opening", e)),
     };
     let trusted = |dir: &OwnedFd, name: &str| -> Result<Option<OwnedFd>> {
@@ -352,27 +345,33 @@ const DIR_FLAGS: OFlags = OFlags::RDONLY.union(OFlags::DIRECTORY).union(OFlags::
 /// someone else, who could make OUTDIR a link to any folder). Creates it 0755 when it is missing;
 /// an existing folder keeps its mode.
 fn open_outdir(outdir: &Path) -> Result<OwnedFd> {
-    let (parent, name) = match outdir.file_name() {
-        Some(name) => {
-            let parent = outdir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            (parent, name)
-        }
-        // `/`, `..` or a path ending in `..`: no last name to protect, the folder itself.
-        None => (outdir, OsStr::new(".")),
-    };
+    let (parent, name) = folder_and_name(outdir);
     let parent_fd = rustix::fs::open(parent, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
         .map_err(|e| io_error(parent, "opening the folder of", e))?;
     match rustix::fs::openat(&parent_fd, name, DIR_FLAGS, Mode::empty()) {
         Ok(fd) => Ok(fd),
         Err(Errno::NOENT) => create_dir(&parent_fd, name, outdir),
-        Err(Errno::LOOP) | Err(Errno::NOTDIR) if is_symlink(&parent_fd, name) => Err(Error::Failed(format!(
-            "{}: is a symbolic link; not publishing through it (someone who can write its folder could \
-             point it anywhere): give the folder it points to, or remove the link",
-            outdir.display()
-        ))),
+        Err(Errno::LOOP) | Err(Errno::NOTDIR) if is_symlink(&parent_fd, name) => Err(outdir_is_link(outdir)),
         Err(Errno::NOTDIR) => Err(Error::Failed(format!("{}: not a folder", outdir.display()))),
         Err(e) => Err(io_error(outdir, "opening", e)),
     }
+}
+
+/// OUTDIR's folder and its last name, which is opened without following a link. `/`, `..` or a
+/// path ending in `..` has no last name to protect: the folder itself.
+fn folder_and_name(outdir: &Path) -> (&Path, &OsStr) {
+    match outdir.file_name() {
+        Some(name) => (outdir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")), name),
+        None => (outdir, OsStr::new(".")),
+    }
+}
+
+fn outdir_is_link(outdir: &Path) -> Error {
+    Error::Failed(format!(
+        "{}: is a symbolic link; not going through it (someone who can write its folder could point it \
+         anywhere): give the folder it points to, or remove the link",
+        outdir.display()
+    ))
 }
 
 fn is_symlink(dir: &OwnedFd, name: &OsStr) -> bool {
@@ -493,16 +492,7 @@ fn new_run(runs: &OwnedFd, outdir: &Path) -> Result<(String, OwnedFd)> {
 
 /// The names in the runs folder that are run folders.
 fn run_names(runs: &OwnedFd, outdir: &Path) -> Result<Vec<String>> {
-    let shown = outdir.join(RUNS);
-    let dir = rustix::fs::Dir::read_from(runs).map_err(|e| io_error(&shown, "listing", e))?;
-    let mut names = Vec::new();
-    for entry in dir {
-        let entry = entry.map_err(|e| io_error(&shown, "listing", e))?;
-        if let Some(name) = entry.file_name().to_str().ok().filter(|n| run_order(n).is_some()) {
-            names.push(name.to_string());
-        }
-    }
-    Ok(names)
+    names_in(runs, &outdir.join(RUNS), |n| run_order(n).is_some())
 }
 
 /// `20261122T001500Z`: sorts as time does, and reads as a date.
