@@ -135,12 +135,8 @@ impl Spec<'_> {
         if let ([(i, Some(width))], Counts::Plain(counter)) = (&self.keys[..], &mut table.counts) {
             if width % 60 == 0 && !s.clock.zone.given {
                 minute = fields.get(*i).and_then(moment::minute_of);
-                if let Some((head, tail)) = minute {
-                    let m = &table.minute;
-                    let same = m.len() == head.len() + tail.len() && m.starts_with(head) && m.ends_with(tail);
-                    if same && counter.add_to_last(col, n)? {
-                        return Ok(());
-                    }
+                if minute.is_some_and(|m| moment::is_minute(&table.minute, m)) && counter.add_to_last(col, n)? {
+                    return Ok(());
                 }
             }
         }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::chart::{self, Series};
 use crate::csvio::{self, Row};
 use crate::error::{Error, Result};
-use crate::html::{escape, grouped, STYLE};
+use crate::html::{begin_page, escape, grouped};
 use crate::input;
 
 /// What the dashboard is made of.
@@ -368,10 +368,6 @@ fn push(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-fn push_escaped(out: &mut Vec<u8>, s: &[u8]) {
-    escape(out, s);
-}
-
 const DASHBOARD_STYLE: &str = r#"
 :root { --bad: #b42318; --good: #18794e; }
 @media (prefers-color-scheme: dark) { :root { --bad: #ff8a7a; --good: #5fd49a; } }
@@ -399,29 +395,19 @@ p.note { color: var(--muted); font-size: .875rem; margin-top: 2rem; }
 
 fn page(opts: &DashboardOptions, d: &Day) -> Vec<u8> {
     let mut out = Vec::with_capacity(32 * 1024);
-    push(&mut out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    push(&mut out, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    push(&mut out, "<meta name=\"color-scheme\" content=\"light dark\">\n<title>");
-    push_escaped(&mut out, opts.title.as_bytes());
-    push(&mut out, " \u{2014} ");
-    push_escaped(&mut out, d.today.day.as_bytes());
-    push(&mut out, "</title>\n<style>");
-    push(&mut out, STYLE);
-    push(&mut out, DASHBOARD_STYLE);
-    push(&mut out, "</style>\n</head>\n<body>\n<main>\n");
+    let heading = format!("{} \u{2014} {}", opts.title, d.today.day);
+    begin_page(&mut out, heading.as_bytes(), DASHBOARD_STYLE);
     if let Some(latest) = &opts.latest {
         push(&mut out, "<p class=\"back\"><a href=\"");
-        push_escaped(&mut out, latest.as_bytes());
+        escape(&mut out, latest.as_bytes());
         push(&mut out, "\">\u{2190} Latest report</a></p>\n");
     }
     push(&mut out, "<h1>");
-    push_escaped(&mut out, opts.title.as_bytes());
-    push(&mut out, " \u{2014} ");
-    push_escaped(&mut out, d.today.day.as_bytes());
+    escape(&mut out, heading.as_bytes());
     push(&mut out, "</h1>\n");
     for line in [&opts.period, &opts.subtitle].into_iter().flatten() {
         push(&mut out, "<p class=\"sub\">");
-        push_escaped(&mut out, line.as_bytes());
+        escape(&mut out, line.as_bytes());
         push(&mut out, "</p>\n");
     }
     if !d.links.is_empty() {
@@ -471,7 +457,7 @@ fn page(opts: &DashboardOptions, d: &Day) -> Vec<u8> {
     push(&mut out, "</section>\n");
     if let Some(top) = d.top_errors.first() {
         push(&mut out, "<div class=\"card wide\"><h2>Top error</h2><div class=\"big\">");
-        push_escaped(&mut out, &top.text);
+        escape(&mut out, &top.text);
         push(&mut out, "</div><p>");
         push(
             &mut out,
@@ -520,7 +506,7 @@ fn page(opts: &DashboardOptions, d: &Day) -> Vec<u8> {
     push(&mut out, "<div class=\"wrap\"><table>\n<thead><tr><th>User</th><th class=\"num\">ERROR</th><th class=\"num\">INFO</th></tr></thead>\n<tbody>\n");
     for (user, error, info) in &d.top_users {
         push(&mut out, "<tr><td>");
-        push_escaped(&mut out, user);
+        escape(&mut out, user);
         push(
             &mut out,
             &format!("</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n", show(*error), show(*info)),
@@ -559,7 +545,7 @@ fn page(opts: &DashboardOptions, d: &Day) -> Vec<u8> {
         push(&mut out, "<section>\n<h2>Past days</h2>\n<ul class=\"days\">\n");
         for t in past {
             push(&mut out, "<li><a href=\"");
-            push_escaped(&mut out, opts.days_href.as_bytes());
+            escape(&mut out, opts.days_href.as_bytes());
             push(&mut out, &format!("{}/index.html\">{}</a> {} errors</li>\n", t.day, t.day, show(t.error)));
         }
         push(&mut out, "</ul>\n</section>\n");
@@ -590,7 +576,7 @@ fn error_table(out: &mut Vec<u8>, rows: &[ErrorRow], total: f64, previous: Optio
     push(out, "</tr></thead>\n<tbody>\n");
     for e in rows {
         push(out, "<tr><td>");
-        push_escaped(out, &e.text);
+        escape(out, &e.text);
         push(
             out,
             &format!("</td><td class=\"num\">{}</td><td class=\"num\">{}</td>", show(e.count), share(e.count, total)),

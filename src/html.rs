@@ -102,7 +102,19 @@ pub fn grouped(cell: &[u8]) -> Vec<u8> {
     out
 }
 
-pub(crate) const STYLE: &str = r#"
+/// Writes a page's start, up to its `<main>`: its title escaped, the shared style and `style`.
+pub(crate) fn begin_page(page: &mut Vec<u8>, title: &[u8], style: &str) {
+    page.extend_from_slice(b"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    page.extend_from_slice(b"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    page.extend_from_slice(b"<meta name=\"color-scheme\" content=\"light dark\">\n<title>");
+    escape(page, title);
+    page.extend_from_slice(b"</title>\n<style>");
+    page.extend_from_slice(STYLE.as_bytes());
+    page.extend_from_slice(style.as_bytes());
+    page.extend_from_slice(b"</style>\n</head>\n<body>\n<main>\n");
+}
+
+const STYLE: &str = r#"
 :root { color-scheme: light dark; --fg: #1d232a; --bg: #ffffff; --muted: #5d6875; --line: #d9dee4;
         --stripe: #f5f7f9; --bar: #7aa7e0; --head: #eef2f6;
         --s1: #2f6fbd; --s2: #c2571a; --s3: #2e8b57; --s4: #8b4fb3; }
@@ -287,13 +299,7 @@ pub fn run(opts: &HtmlOptions, paths: &[String], out: &mut impl Write) -> Result
     let row_count = rows.count;
 
     let mut page = Vec::with_capacity(16 * 1024);
-    page.extend_from_slice(b"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    page.extend_from_slice(b"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    page.extend_from_slice(b"<meta name=\"color-scheme\" content=\"light dark\">\n<title>");
-    escape(&mut page, opts.title.as_bytes());
-    page.extend_from_slice(b"</title>\n<style>");
-    page.extend_from_slice(STYLE.as_bytes());
-    page.extend_from_slice(b"</style>\n</head>\n<body>\n<main>\n");
+    begin_page(&mut page, opts.title.as_bytes(), "");
     if let Some(back) = &opts.back {
         page.extend_from_slice(b"<p class=\"back\"><a href=\"");
         escape(&mut page, back.as_bytes());

@@ -156,6 +156,11 @@ struct LastBucket {
     minute: Vec<u8>,
 }
 
+/// Whether `stored` (a minute and offset kept together) is the minute `minute_of` gave.
+pub fn is_minute(stored: &[u8], (head, tail): (&[u8], &[u8])) -> bool {
+    stored.len() == head.len() + tail.len() && stored.starts_with(head) && stored.ends_with(tail)
+}
+
 /// A time text without its seconds: the minute (`2026-11-22T10:05`) and the offset after the
 /// seconds and their fraction; `None` unless the seconds are `00` to `59`, so that every text of
 /// that minute is the same minute.
@@ -207,9 +212,8 @@ impl Clock {
     /// again, when the width is whole minutes and the zone is the times' own.
     pub fn bucket_of(&mut self, text: &[u8], width: i64, out: &mut Vec<u8>) -> bool {
         let minute = minute_of(text).filter(|_| width % 60 == 0 && !self.zone.given);
-        if let (Some((head, tail)), Some(last)) = (minute, self.buckets.iter().find(|b| b.width == width)) {
-            let m = &last.minute;
-            if m.len() == head.len() + tail.len() && m.starts_with(head) && m.ends_with(tail) {
+        if let (Some(minute), Some(last)) = (minute, self.buckets.iter().find(|b| b.width == width)) {
+            if is_minute(&last.minute, minute) {
                 out.extend_from_slice(&last.text);
                 return true;
             }

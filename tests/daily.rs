@@ -17,16 +17,8 @@ use common::install_daily as install;
 
 /// Runs the installed script as cron would: an empty environment, from `/`, no terminal.
 fn run_as_cron(script: &Path, args: &[&Path]) -> Output {
-    let out = Command::new("env")
-        .args(["-i", "PATH=/usr/bin:/bin", "HOME=/nonexistent"])
-        .arg(script)
-        .args(args)
-        .current_dir("/")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{out:?}");
-    out
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    daily_with(script, Path::new("/nonexistent"), &args)
 }
 
 fn expect_success(out: &Output) {
@@ -498,6 +490,7 @@ fn expected_change(now: u64, before: u64) -> String {
     format!("{arrow} {sign}{} ({sign}{:.1}%)", common::with_commas(diff), diff as f64 * 100.0 / before as f64)
 }
 
+/// The daily job as cron runs it: an empty environment but PATH and HOME, no terminal.
 fn daily_with(script: &Path, home: &Path, args: &[&std::ffi::OsStr]) -> Output {
     let out = Command::new("env")
         .args(["-i", "PATH=/usr/bin:/bin"])
