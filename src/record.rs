@@ -247,7 +247,13 @@ impl<'a> Record<'a> {
     /// Parses a syslog line, or a journal entry (`journalctl -o json`), whose decoded fields go into
     /// `entry` for the record to borrow.
     pub fn parse(line: &'a [u8], year: &Year, entry: &'a mut journal::Entry) -> Record<'a> {
-        match entry.parse(line) {
+        // Only a line that starts with `{` (or RFC 7464's separator) can be a journal entry: the
+        // test stays here, in line, and the entry's parser out of line.
+        let header = match line.first() {
+            Some(b'{' | 0x1e) => entry.parse(line),
+            _ => None,
+        };
+        match header {
             Some(header) => Record::from_header(line, Some(header)),
             None => Record::parse_syslog(line, year),
         }
@@ -529,11 +535,9 @@ impl<'a> Record<'a> {
 /// `response_time:120ms`, `response_time=120 ms` or `took 120ms` (digits, a point and digits
 /// allowed; the last such mention counts).
 pub fn message_duration(message: &[u8]) -> Option<&[u8]> {
-    // Built once: building a searcher per message cost more than the search.
-    static MS: std::sync::LazyLock<bstr::Finder<'static>> = std::sync::LazyLock::new(|| bstr::Finder::new(b"ms"));
     let mut found = None;
     let mut from = 0;
-    while let Some(at) = MS.find(&message[from..]).map(|i| from + i) {
+    while let Some(at) = crate::scan::find_pair(&message[from..], *b"ms").map(|i| from + i) {
         from = at + 2;
         if message.get(at + 2).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
             continue;

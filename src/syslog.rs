@@ -387,12 +387,8 @@ fn trim_start<'a>(mut b: &'a [u8], chars: &[u8]) -> &'a [u8] {
 /// The first `[#N]` in `text`: the ticket number and where the brackets start and end.
 fn find_ticket(text: &[u8]) -> Option<(u64, usize, usize)> {
     let mut from = 0;
-    while let Some(i) = text[from..].find_byte(b'[') {
+    while let Some(i) = crate::scan::find_pair(&text[from..], *b"[#") {
         let start = from + i;
-        if text.get(start + 1) != Some(&b'#') {
-            from = start + 1;
-            continue;
-        }
         let digits = &text[start + 2..];
         let n = digits.iter().take_while(|c| c.is_ascii_digit()).count();
         if digits.get(n) == Some(&b']') {
