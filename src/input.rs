@@ -263,7 +263,7 @@ impl<R: Read> LineReader<R> {
                 searched = self.start;
             }
             let limit = self.end.min(self.start.saturating_add(self.max_line).saturating_add(1));
-            if let Some(i) = self.buf[searched..limit].find_byte(self.sep) {
+            if let Some(i) = crate::scan::find_near(&self.buf[searched..limit], self.sep) {
                 let (start, end) = (self.start, searched + i);
                 self.start = end + 1;
                 self.terminated = true;

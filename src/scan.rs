@@ -2,7 +2,7 @@
 //! control characters and bytes above 0x7f), or eight at a time in a word where no vector unit
 //! helps. `ticky-parse` asks whether a line needs any escaping at all and where the next byte to
 //! escape is; `ticky-count` asks where the quotes of a record are. And two bytes side by side
-//! in a short text, sixteen places at a time.
+//! in a short text, and the end of a line, sixteen places at a time.
 
 /// Bytes of a block of up to 64, one bit per byte, the first byte in the lowest bit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -134,6 +134,40 @@ pub fn find_pair(s: &[u8], pair: [u8; 2]) -> Option<usize> {
     (marks != 0).then(|| at + marks.trailing_zeros() as usize)
 }
 
+/// Where the first `byte` of `s` is: sixteen bytes at a time with SSE2 for the first 128, then
+/// memchr. The end of a line of a log is nearly always that near, where memchr's dispatch and
+/// setup cost more than the search.
+#[inline]
+pub fn find_near(s: &[u8], byte: u8) -> Option<usize> {
+    let mut at = 0;
+    while at < 128 {
+        let Some(window) = s.get(at..at + 16) else { break };
+        let marks = equal16(window.try_into().unwrap(), byte);
+        if marks != 0 {
+            return Some(at + marks.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
+    bstr::ByteSlice::find_byte(&s[at..], byte).map(|i| at + i)
+}
+
+/// One bit for each byte of `b` that is `byte`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn equal16(b: &[u8; 16], byte: u8) -> u32 {
+    use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    // SAFETY: SSE2 is part of x86-64 (see `marks16`); the load reads the 16 bytes of `b`.
+    let marks = unsafe {
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(b.as_ptr().cast::<__m128i>()), _mm_set1_epi8(byte as i8)))
+    };
+    marks as u32
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn equal16(b: &[u8; 16], byte: u8) -> u32 {
+    (0..16).fold(0, |m, k| m | u32::from(b[k] == byte) << k)
+}
+
 /// One bit for each of the first sixteen bytes of `b` that, with the byte after it, is `pair`.
 #[cfg(target_arch = "x86_64")]
 #[inline]
@@ -177,6 +211,22 @@ mod tests {
                         let want = s.windows(2).position(|w| w == pair);
                         assert_eq!(find_pair(&s, pair), want, "{pair:?} at {at} of {len} in {filler:#x}");
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn find_near_agrees_with_position() {
+        for len in [0, 1, 15, 16, 17, 127, 128, 129, 143, 144, 300] {
+            for at in 0..=len {
+                for (c, filler) in [(b'\n', b'x'), (b'\r', b'\n'), (0, 0xff), (0xff, 0xfe)] {
+                    let mut s = vec![filler; len];
+                    if at < len {
+                        s[at] = c;
+                        s[len - 1] = c;
+                    }
+                    assert_eq!(find_near(&s, c), s.iter().position(|&x| x == c), "{c:#x} at {at} of {len}");
                 }
             }
         }
