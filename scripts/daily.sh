@@ -166,11 +166,12 @@ mkdir "$report"
 # One ticky-count reads the log itself (on every core; a gzip file decompressed, dated by its own
 # modification time) and makes every table in one pass; it parses each line as ticky-parse would,
 # and writes the summary of what it understood for the checks below. The events per hour give
-# the chart, the period the log covers and the day's totals.
+# the chart, the period the log covers and the day's totals. (A ticky event's level comes only
+# with its user: the level columns count events with a user, and need no --where.)
 pipeline() {
     local tables=(--format syslog --summary-csv "$tmp/summary.csv"
         --by error --header Error,Count --output "$report/error_message.csv"
-        --and --by time/1h --pivot level --columns INFO,ERROR --where 'user!=' --header Hour,INFO,ERROR
+        --and --by time/1h --pivot level --columns INFO,ERROR --header Hour,INFO,ERROR
         --output "$report/events_per_hour.csv"
         --and --by user --pivot level --columns INFO,ERROR --header Username,INFO,ERROR)
     "$count" "${tables[@]}" -- "$log" 2>"$tmp/count.err" | "$sort" --by Username >"$report/user_statistics.csv"
