@@ -21,7 +21,7 @@ use crate::merge::{self, Merged};
 use crate::moment::{self, Clock, Zone};
 use crate::output::OutputFile;
 use crate::parse::Summary;
-use crate::record::{self, Key, LineFormat, Record, Year};
+use crate::record::{self, Key, LineFormat, Record, Wanted, Year};
 use crate::stats::{self, StatsTable};
 
 /// Cross-tabulation: one count column per listed value of `field`.
@@ -336,7 +336,10 @@ impl Tally {
             records: 0,
             summary: None,
             scratch_key: KeyScratch { key: Vec::new(), text: Vec::new(), clock: Clock::new(zone.clone()) },
-            scratch: record::Scratch::default(),
+            // Only what the tables read is looked for in a raw line.
+            scratch: record::Scratch::wanting(Wanted::for_keys(
+                &names.iter().map(|n| Key::from_name(n.as_bytes())).collect::<Vec<_>>(),
+            )),
         }
     }
 

@@ -70,6 +70,8 @@ pub enum LineFormat {
 #[derive(Default)]
 pub struct Scratch {
     pub entry: journal::Entry,
+    /// The parts of a syslog record to find: all of them unless a reader says otherwise.
+    pub wanted: Wanted,
     /// Match positions, one for each pattern of `patterns` (by address).
     locations: Vec<regex::bytes::CaptureLocations>,
     patterns: usize,
@@ -77,7 +79,40 @@ pub struct Scratch {
     json: crate::jsonlog::JsonLog,
 }
 
+/// The parts of a syslog record that cost a search of the message and that only some keys show:
+/// a tool that reads only some keys (ticky-count) leaves the others unsearched. What a record
+/// is understood as never depends on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wanted {
+    /// The `[#N]` of a ticky message: `ticket`, and `info`, whose text is without it.
+    pub ticket: bool,
+    /// The login event of an sshd, sudo or su line: `auth`, `login`, `ip`, `port`, `method`.
+    pub login: bool,
+}
+
+impl Default for Wanted {
+    fn default() -> Wanted {
+        Wanted { ticket: true, login: true }
+    }
+}
+
+impl Wanted {
+    /// What the values of `keys` need (a `None` is a pattern's group, which needs neither).
+    pub fn for_keys(keys: &[Option<Key>]) -> Wanted {
+        let any = |wanted: &[Key]| keys.iter().flatten().any(|k| wanted.contains(k));
+        Wanted {
+            ticket: any(&[Key::Ticket, Key::Info]),
+            login: any(&[Key::Auth, Key::Login, Key::Ip, Key::Port, Key::Method]),
+        }
+    }
+}
+
 impl Scratch {
+    /// A scratch for lines whose records need only `wanted`.
+    pub fn wanting(wanted: Wanted) -> Scratch {
+        Scratch { wanted, ..Scratch::default() }
+    }
+
     /// Room for the matches of `patterns`.
     fn locations(&mut self, patterns: &[Pattern]) -> &mut [regex::bytes::CaptureLocations] {
         if self.patterns != patterns.as_ptr() as usize || self.locations.len() != patterns.len() {
@@ -246,40 +281,30 @@ impl Key {
 impl<'a> Record<'a> {
     /// Parses a syslog line, or a journal entry (`journalctl -o json`), whose decoded fields go into
     /// `entry` for the record to borrow.
-    pub fn parse(line: &'a [u8], year: &Year, entry: &'a mut journal::Entry) -> Record<'a> {
+    pub fn parse(line: &'a [u8], year: &Year, entry: &'a mut journal::Entry, wanted: Wanted) -> Record<'a> {
         // Only a line that starts with `{` (or RFC 7464's separator) can be a journal entry: the
         // test stays here, in line, and the entry's parser out of line.
         let header = match line.first() {
             Some(b'{' | 0x1e) => entry.parse(line),
             _ => None,
         };
-        match header {
-            Some(header) => Record::from_header(line, Some(header)),
-            None => Record::parse_syslog(line, year),
-        }
+        let header = header.or_else(|| syslog::parse_header(line).filter(|h| year.allows(&h.time)));
+        Record::from_syslog(line, header, wanted)
     }
 
     /// Parses a line of an input in `format`.
     pub fn parse_as(format: LineFormat, line: &'a [u8], year: &Year, scratch: &'a mut Scratch) -> Record<'a> {
         match format {
-            LineFormat::Syslog => Record::parse(line, year, &mut scratch.entry),
+            LineFormat::Syslog => Record::parse(line, year, &mut scratch.entry, scratch.wanted),
             LineFormat::Pattern(p) => Record::parse_patterns(std::slice::from_ref(p), line, scratch),
             LineFormat::Python => Record::parse_patterns(pattern::python(), line, scratch),
             LineFormat::Json => match scratch.json.parse(line) {
-                true => Record {
-                    json: Some(&scratch.json),
-                    understood: Understanding::Full,
-                    ..Record::from_header(line, None)
-                },
-                false => Record::from_header(line, None),
+                true => Record { json: Some(&scratch.json), understood: Understanding::Full, ..Record::raw(line) },
+                false => Record::raw(line),
             },
             LineFormat::Access(unit) => match access::parse(line) {
-                Some(a) => Record {
-                    access: Some((a, unit)),
-                    understood: Understanding::Full,
-                    ..Record::from_header(line, None)
-                },
-                None => Record::from_header(line, None),
+                Some(a) => Record { access: Some((a, unit)), understood: Understanding::Full, ..Record::raw(line) },
+                None => Record::raw(line),
             },
         }
     }
@@ -292,38 +317,39 @@ impl<'a> Record<'a> {
             Some(i) => Record {
                 pattern: Some((&patterns[i], &locations[i])),
                 understood: Understanding::Full,
-                ..Record::from_header(line, None)
+                ..Record::raw(line)
             },
-            None => Record::from_header(line, None),
+            None => Record::raw(line),
         }
     }
 
-    /// Parses a syslog line (no journal entry).
-    fn parse_syslog(line: &'a [u8], year: &Year) -> Record<'a> {
-        Record::from_header(line, syslog::parse_header(line).filter(|h| year.allows(&h.time)))
+    /// The record of a line with no syslog header: `raw` only, until a format's fields are added.
+    fn raw(line: &'a [u8]) -> Record<'a> {
+        Record {
+            line,
+            header: None,
+            payload: None,
+            repeat: None,
+            understood: Understanding::NoHeader,
+            cut: None,
+            access: None,
+            login: None,
+            pattern: None,
+            json: None,
+        }
     }
 
-    fn from_header(line: &'a [u8], header: Option<Header<'a>>) -> Record<'a> {
+    /// The record of a syslog line of `header`, or of a line without one.
+    fn from_syslog(line: &'a [u8], header: Option<Header<'a>>, wanted: Wanted) -> Record<'a> {
         let Some(header) = header else {
-            return Record {
-                line,
-                header: None,
-                payload: None,
-                repeat: None,
-                understood: Understanding::NoHeader,
-                cut: None,
-                access: None,
-                login: None,
-                pattern: None,
-                json: None,
-            };
+            return Record::raw(line);
         };
         let (repeat, message) = match syslog::repeated(header.message) {
             Some((n, inner)) => (Some(n), inner),
             None => (None, header.message),
         };
         let (payload, understood) = if header.program == Some(b"ticky") {
-            match syslog::parse_payload(message) {
+            match syslog::parse_payload(message, wanted.ticket) {
                 Ok(payload) => (Some(payload), Understanding::TickyEvent),
                 Err(PayloadProblem::NoLevel) => (None, Understanding::TickyNoLevel),
                 Err(PayloadProblem::NoUser) => (None, Understanding::TickyNoUser),
@@ -332,7 +358,7 @@ impl<'a> Record<'a> {
             (None, Understanding::Full)
         };
         let login = match header.program {
-            Some(program) if auth::is_login_program(program) => auth::parse(program, message),
+            Some(program) if wanted.login && auth::is_login_program(program) => auth::parse(program, message),
             _ => None,
         };
         Record {

@@ -322,8 +322,9 @@ pub enum PayloadProblem {
 
 /// Parses the message of a `ticky` line. The user is the final parenthesised group: from the last
 /// ` (` to the final `)`, so `Failed to parse (json) body (o'brien)` has user `o'brien` and a user
-/// such as `<script>alert(1)</script>` keeps its inner parentheses.
-pub fn parse_payload(message: &[u8]) -> Result<Payload<'_>, PayloadProblem> {
+/// such as `<script>alert(1)</script>` keeps its inner parentheses. Without `ticket`, the `[#N]`
+/// is not looked for: `ticket` is `None`, and an INFO text keeps it.
+pub fn parse_payload(message: &[u8], ticket: bool) -> Result<Payload<'_>, PayloadProblem> {
     let (word, rest) = split_word(message);
     let level = match word {
         b"INFO" => Level::Info,
@@ -341,7 +342,8 @@ pub fn parse_payload(message: &[u8]) -> Result<Payload<'_>, PayloadProblem> {
         return Err(PayloadProblem::NoUser);
     }
     let text = trim_start(trim_end(text, b" "), b" ");
-    let (ticket, text) = match find_ticket(text) {
+    let found = if ticket { find_ticket(text) } else { None };
+    let (ticket, text) = match found {
         Some((ticket, start, end)) if level == Level::Info => {
             let before = trim_end(&text[..start], b" ");
             let after = trim_start(&text[end..], b" ");
@@ -405,6 +407,10 @@ fn find_ticket(text: &[u8]) -> Option<(u64, usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse_payload_all(message: &[u8]) -> Result<Payload<'_>, PayloadProblem> {
+        parse_payload(message, true)
+    }
 
     fn header(line: &str) -> Header<'_> {
         parse_header(line.as_bytes()).unwrap_or_else(|| panic!("no header in {line:?}"))
@@ -536,30 +542,30 @@ mod tests {
 
     #[test]
     fn payload_user_is_final_group() {
-        let p = parse_payload(b"ERROR Failed to parse (json) body (o'brien)").unwrap();
+        let p = parse_payload_all(b"ERROR Failed to parse (json) body (o'brien)").unwrap();
         assert_eq!(
             (p.level, p.text, p.user),
             (Level::Error, (&b"Failed to parse (json) body"[..], &b""[..]), &b"o'brien"[..])
         );
-        let p = parse_payload(b"ERROR Timeout (<script>alert(1)</script>)").unwrap();
+        let p = parse_payload_all(b"ERROR Timeout (<script>alert(1)</script>)").unwrap();
         assert_eq!(p.user, b"<script>alert(1)</script>");
     }
 
     #[test]
     fn payload_info_ticket_removed() {
-        let p = parse_payload(b"INFO Created ticket [#4217] (mdouglas)").unwrap();
+        let p = parse_payload_all(b"INFO Created ticket [#4217] (mdouglas)").unwrap();
         assert_eq!((p.text, p.ticket, p.user), ((&b"Created ticket"[..], &b""[..]), Some(4217), &b"mdouglas"[..]));
-        let p = parse_payload(b"INFO Ticket [#7] closed (ac)").unwrap();
+        let p = parse_payload_all(b"INFO Ticket [#7] closed (ac)").unwrap();
         assert_eq!(p.text, (&b"Ticket"[..], &b"closed"[..]));
     }
 
     #[test]
     fn payload_problems() {
-        assert_eq!(parse_payload(b"INFO Created ticket [#5896] (mcintosh"), Err(PayloadProblem::NoUser));
-        assert_eq!(parse_payload(b"INFO Created ticket"), Err(PayloadProblem::NoUser));
-        assert_eq!(parse_payload(b"INFO Bad ()"), Err(PayloadProblem::NoUser));
-        assert_eq!(parse_payload(b"Started service (root)"), Err(PayloadProblem::NoLevel));
-        assert_eq!(parse_payload(b"WARN x (a)"), Err(PayloadProblem::NoLevel));
+        assert_eq!(parse_payload_all(b"INFO Created ticket [#5896] (mcintosh"), Err(PayloadProblem::NoUser));
+        assert_eq!(parse_payload_all(b"INFO Created ticket"), Err(PayloadProblem::NoUser));
+        assert_eq!(parse_payload_all(b"INFO Bad ()"), Err(PayloadProblem::NoUser));
+        assert_eq!(parse_payload_all(b"Started service (root)"), Err(PayloadProblem::NoLevel));
+        assert_eq!(parse_payload_all(b"WARN x (a)"), Err(PayloadProblem::NoLevel));
     }
 
     #[test]
