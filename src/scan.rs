@@ -134,6 +134,31 @@ pub fn find_pair(s: &[u8], pair: [u8; 2]) -> Option<usize> {
     (marks != 0).then(|| at + marks.trailing_zeros() as usize)
 }
 
+/// Where the two bytes `pair` last stand side by side in `s`: [`find_pair`] from the end (the
+/// ` (` before a ticky user, a few bytes from the end of its message).
+#[inline]
+pub fn rfind_pair(s: &[u8], pair: [u8; 2]) -> Option<usize> {
+    // A window of 17 bytes ending at `end` holds the places end - 17 ..= end - 2.
+    let mut end = s.len();
+    while end >= 17 {
+        let marks = pairs16(s[end - 17..end].try_into().unwrap(), pair);
+        if marks != 0 {
+            return Some(end - 17 + (31 - marks.leading_zeros() as usize));
+        }
+        end -= 16;
+    }
+    // The places before end - 1: from the first window of the text, or the text padded.
+    let marks = match s.get(..17) {
+        Some(first) => pairs16(first.try_into().unwrap(), pair),
+        None => {
+            let mut padded = [!pair[1]; 17];
+            padded[..s.len()].copy_from_slice(s);
+            pairs16(&padded, pair)
+        }
+    } & ((1u32 << end.saturating_sub(1)) - 1);
+    (marks != 0).then(|| 31 - marks.leading_zeros() as usize)
+}
+
 /// Where the first `byte` of `s` is: sixteen bytes at a time with SSE2 for the first 128, then
 /// memchr. The end of a line of a log is nearly always that near, where memchr's dispatch and
 /// setup cost more than the search.
@@ -210,6 +235,31 @@ mod tests {
                         }
                         let want = s.windows(2).position(|w| w == pair);
                         assert_eq!(find_pair(&s, pair), want, "{pair:?} at {at} of {len} in {filler:#x}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rfind_pair_agrees_with_windows() {
+        let pairs = [*b" (", *b"ms", [0, 0], [0xff, 0], *b"aa"];
+        for len in 0..60 {
+            for at in 0..len {
+                for pair in pairs {
+                    for filler in [b'x', pair[0], pair[1], pair[0].wrapping_add(1), pair[1].wrapping_sub(1)] {
+                        let mut s = vec![filler; len];
+                        // The pair at `at`, and maybe another earlier that must not be taken.
+                        s[at] = pair[0];
+                        if at + 1 < len {
+                            s[at + 1] = pair[1];
+                        }
+                        if at >= 3 {
+                            s[at / 2] = pair[0];
+                            s[at / 2 + 1] = pair[1];
+                        }
+                        let want = s.windows(2).rposition(|w| w == pair);
+                        assert_eq!(rfind_pair(&s, pair), want, "{pair:?} at {at} of {len} in {filler:#x}");
                     }
                 }
             }

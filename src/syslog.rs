@@ -357,14 +357,7 @@ pub fn parse_payload(message: &[u8], ticket: bool) -> Result<Payload<'_>, Payloa
 
 /// Where the last ` (` of `b` starts.
 fn last_space_paren(b: &[u8]) -> Option<usize> {
-    let mut end = b.len();
-    while let Some(paren) = b[..end].iter().rposition(|&c| c == b'(') {
-        if paren > 0 && b[paren - 1] == b' ' {
-            return Some(paren - 1);
-        }
-        end = paren;
-    }
-    None
+    crate::scan::rfind_pair(b, *b" (")
 }
 
 fn trim_end<'a>(mut b: &'a [u8], chars: &[u8]) -> &'a [u8] {
