@@ -157,8 +157,7 @@ fn parse_bsd_time(b: &[u8]) -> Option<(BsdTime, &[u8])> {
 
 /// The word before the first space, and what follows that space.
 fn split_word(b: &[u8]) -> (&[u8], &[u8]) {
-    // Words are short: a plain loop beats a call to memchr.
-    match b.iter().position(|&c| c == b' ') {
+    match crate::scan::find_any(b, [b' '; 3]) {
         Some(i) => (&b[..i], &b[i + 1..]),
         None => (b, &[]),
     }
@@ -176,7 +175,7 @@ fn parse_tag(b: &[u8]) -> (Option<&[u8]>, Option<u64>, &[u8], bool) {
     let no_tag = (None, None, b, false);
     // More than one space after the host (`combo  -- root[2421]:`) is not part of the tag.
     let b = trim_start(b, b" ");
-    let end = b.iter().position(|&c| matches!(c, b'[' | b':' | b' ')).unwrap_or(b.len());
+    let end = crate::scan::find_any(b, [b'[', b':', b' ']).unwrap_or(b.len());
     let spaced = b.get(end) == Some(&b' ');
     let end = match b.get(end) {
         Some(b' ') => match b.iter().position(|&c| matches!(c, b'[' | b':')) {
