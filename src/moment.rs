@@ -158,7 +158,12 @@ struct LastBucket {
 
 /// Whether `stored` (a minute and offset kept together) is the minute `minute_of` gave.
 pub fn is_minute(stored: &[u8], (head, tail): (&[u8], &[u8])) -> bool {
-    stored.len() == head.len() + tail.len() && stored.starts_with(head) && stored.ends_with(tail)
+    // Compared in line (a call to memcmp for 16 bytes and an offset of a few was a tenth of the
+    // time table's cost): the minute is 16 bytes, and the offset after it is short.
+    let (Some((minute, offset)), Ok(head)) = (stored.split_first_chunk::<16>(), <&[u8; 16]>::try_from(head)) else {
+        return false;
+    };
+    minute == head && offset.len() == tail.len() && offset.iter().zip(tail).all(|(a, b)| a == b)
 }
 
 /// A time text without its seconds: the minute (`2026-11-22T10:05`) and the offset after the
