@@ -337,9 +337,7 @@ impl Tally {
             summary: None,
             scratch_key: KeyScratch { key: Vec::new(), text: Vec::new(), clock: Clock::new(zone.clone()) },
             // Only what the tables read is looked for in a raw line.
-            scratch: record::Scratch::wanting(Wanted::for_keys(
-                &names.iter().map(|n| Key::from_name(n.as_bytes())).collect::<Vec<_>>(),
-            )),
+            scratch: record::Scratch::wanting(Wanted::for_keys(&record_keys(names))),
         }
     }
 
@@ -367,6 +365,11 @@ impl Tally {
         }
         Ok(())
     }
+}
+
+/// The record key of each wanted field; `None` for a name that is no key (a pattern's group).
+fn record_keys(names: &[String]) -> Vec<Option<Key>> {
+    names.iter().map(|n| Key::from_name(n.as_bytes())).collect()
 }
 
 /// A record's `repeat`: a whole number of events, at least 1.
@@ -614,7 +617,7 @@ impl Reader<'_> {
         tally: &mut Tally,
     ) -> Result<()> {
         let file = self.several.then_some(name);
-        let keys: Vec<Option<Key>> = self.names.iter().map(|n| Key::from_name(n.as_bytes())).collect();
+        let keys = record_keys(self.names);
         // Blank lines before the kind is known: raw records if it turns out to be a raw log.
         let mut blank: Vec<(u64, Vec<u8>)> = Vec::new();
         while let Some(l) = lines.next_line_info()? {

@@ -126,12 +126,9 @@ pub fn find_pair(s: &[u8], pair: [u8; 2]) -> Option<usize> {
         let marks = pairs16(s[start..].try_into().unwrap(), pair) >> (at - start);
         return (marks != 0).then(|| at + marks.trailing_zeros() as usize);
     }
-    // A text shorter than a window, padded with a byte that cannot end the pair.
-    let rest = &s[at..];
-    let mut padded = [!pair[1]; 17];
-    padded[..rest.len()].copy_from_slice(rest);
-    let marks = pairs16(&padded, pair);
-    (marks != 0).then(|| at + marks.trailing_zeros() as usize)
+    // A text shorter than a window (then `at` is 0).
+    let marks = pairs_in_short(s, pair);
+    (marks != 0).then(|| marks.trailing_zeros() as usize)
 }
 
 /// Where the two bytes `pair` last stand side by side in `s`: [`find_pair`] from the end (the
@@ -150,11 +147,7 @@ pub fn rfind_pair(s: &[u8], pair: [u8; 2]) -> Option<usize> {
     // The places before end - 1: from the first window of the text, or the text padded.
     let marks = match s.get(..17) {
         Some(first) => pairs16(first.try_into().unwrap(), pair),
-        None => {
-            let mut padded = [!pair[1]; 17];
-            padded[..s.len()].copy_from_slice(s);
-            pairs16(&padded, pair)
-        }
+        None => pairs_in_short(s, pair),
     } & ((1u32 << end.saturating_sub(1)) - 1);
     (marks != 0).then(|| 31 - marks.leading_zeros() as usize)
 }
@@ -209,6 +202,13 @@ fn equal16(b: &[u8; 16], byte: u8) -> u32 {
     (0..16).fold(0, |m, k| m | u32::from(b[k] == byte) << k)
 }
 
+/// [`pairs16`] of a text shorter than a window, padded with a byte that cannot end the pair.
+fn pairs_in_short(s: &[u8], pair: [u8; 2]) -> u32 {
+    let mut padded = [!pair[1]; 17];
+    padded[..s.len()].copy_from_slice(s);
+    pairs16(&padded, pair)
+}
+
 /// One bit for each of the first sixteen bytes of `b` that, with the byte after it, is `pair`.
 #[cfg(target_arch = "x86_64")]
 #[inline]
@@ -237,9 +237,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn find_pair_agrees_with_windows() {
-        let pairs = [*b"ms", *b"[#", [0, 0], [0xff, 0], [0x80, 0x7f], *b"aa"];
-        for len in 0..40 {
+    fn find_pair_and_rfind_pair_agree_with_windows() {
+        let pairs = [*b"ms", *b"[#", *b" (", [0, 0], [0xff, 0], [0x80, 0x7f], *b"aa"];
+        for len in 0..60 {
             for at in 0..len {
                 for pair in pairs {
                     // Around the pair, bytes one off from it, its halves alone and doubled.
@@ -249,33 +249,15 @@ mod tests {
                         if at + 1 < len {
                             s[at + 1] = pair[1];
                         }
-                        let want = s.windows(2).position(|w| w == pair);
-                        assert_eq!(find_pair(&s, pair), want, "{pair:?} at {at} of {len} in {filler:#x}");
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn rfind_pair_agrees_with_windows() {
-        let pairs = [*b" (", *b"ms", [0, 0], [0xff, 0], *b"aa"];
-        for len in 0..60 {
-            for at in 0..len {
-                for pair in pairs {
-                    for filler in [b'x', pair[0], pair[1], pair[0].wrapping_add(1), pair[1].wrapping_sub(1)] {
-                        let mut s = vec![filler; len];
-                        // The pair at `at`, and maybe another earlier that must not be taken.
-                        s[at] = pair[0];
-                        if at + 1 < len {
-                            s[at + 1] = pair[1];
-                        }
+                        let first = s.windows(2).position(|w| w == pair);
+                        assert_eq!(find_pair(&s, pair), first, "{pair:?} at {at} of {len} in {filler:#x}");
+                        // Another pair earlier, which rfind_pair must not take.
                         if at >= 3 {
                             s[at / 2] = pair[0];
                             s[at / 2 + 1] = pair[1];
                         }
-                        let want = s.windows(2).rposition(|w| w == pair);
-                        assert_eq!(rfind_pair(&s, pair), want, "{pair:?} at {at} of {len} in {filler:#x}");
+                        let last = s.windows(2).rposition(|w| w == pair);
+                        assert_eq!(rfind_pair(&s, pair), last, "{pair:?} at {at} of {len} in {filler:#x}");
                     }
                 }
             }
