@@ -3,13 +3,28 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-const MONTHS: [&[u8; 3]; 12] =
-    [b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"];
-
 /// The month number (1–12) of an RFC 3164 month abbreviation such as `Jan` (in any case: some
-/// devices write `AUG`).
+/// devices write `AUG`). Every syslog line's month: one match of the three bytes, not a search of
+/// the twelve names.
 pub fn month_number(abbr: &[u8]) -> Option<u8> {
-    MONTHS.iter().position(|m| m.eq_ignore_ascii_case(abbr)).map(|i| i as u8 + 1)
+    let &[a, b, c] = abbr else { return None };
+    // Setting bit 5 makes an ASCII letter lower case, and no other byte a letter.
+    let month = match &[a | 0x20, b | 0x20, c | 0x20] {
+        b"jan" => 1,
+        b"feb" => 2,
+        b"mar" => 3,
+        b"apr" => 4,
+        b"may" => 5,
+        b"jun" => 6,
+        b"jul" => 7,
+        b"aug" => 8,
+        b"sep" => 9,
+        b"oct" => 10,
+        b"nov" => 11,
+        b"dec" => 12,
+        _ => return None,
+    };
+    Some(month)
 }
 
 pub fn is_leap(year: i64) -> bool {
@@ -206,6 +221,25 @@ pub fn offset_without_colon(t: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_names_in_any_case_and_nothing_else() {
+        let names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        // The reference: a search of the names, ignoring ASCII case.
+        let expected = |b: &[u8]| names.iter().position(|n| n.as_bytes().eq_ignore_ascii_case(b)).map(|i| i as u8 + 1);
+        for name in names {
+            for k in 0..3 {
+                for byte in 0..=255u8 {
+                    let mut b = *<&[u8; 3]>::try_from(name.as_bytes()).unwrap();
+                    b[k] = byte;
+                    assert_eq!(month_number(&b), expected(&b), "{b:?}");
+                }
+            }
+            assert_eq!(month_number(name.to_uppercase().as_bytes()), expected(name.as_bytes()));
+        }
+        assert_eq!(month_number(b"Ja"), None);
+        assert_eq!(month_number(b"Janu"), None);
+    }
 
     fn at(y: i64, mo: u8, d: u8, h: u8) -> i64 {
         days_from_civil(y, mo, d) * 86_400 + i64::from(h) * 3600

@@ -183,3 +183,35 @@ fn ticky_store_fills_the_access_columns() {
     let row = String::from_utf8(wd.stdout(&mut cmd, "")).unwrap();
     assert!(row.starts_with("integer|real|2025-01-31T00:00:"), "{row}");
 }
+
+#[test]
+fn quotes_escapes_and_bad_bytes_in_any_field_make_valid_json() {
+    let wd = Workdir::new("access-escapes");
+    let t = "[01/Jan/2025:00:00:00 +0000]";
+    // Each line, the field that holds something to escape, and its value as JSON reads it back:
+    // a quote where a word may hold one (before the time), the server's own escapes kept as
+    // logged, a control character, invalid UTF-8; and a clean line next to them.
+    let cases: [(Vec<u8>, &str, &str); 7] = [
+        (format!("1.2.3.4 - a\"b {t} \"GET /x HTTP/1.1\" 200 5 \"-\" \"ua\"").into_bytes(), "user", "a\"b"),
+        (format!("1\"2 - - {t} \"GET /y HTTP/1.1\" 200 5 \"-\" \"ua\"").into_bytes(), "ip", "1\"2"),
+        (format!("vh\"ost:80 1.2.3.4 - - {t} \"GET / HTTP/1.1\" 200 5").into_bytes(), "vhost", "vh\"ost:80"),
+        (
+            format!("1.2.3.4 - - {t} \"GET / HTTP/1.1\" 200 5 \"-\" \"a \\\"q\\\" b\"").into_bytes(),
+            "agent",
+            "a \\\"q\\\" b",
+        ),
+        (format!("1.2.3.4 - - {t} \"GET /\x01 HTTP/1.1\" 200 5").into_bytes(), "path", "/\u{1}"),
+        ([&b"1.2.3.4 - - "[..], t.as_bytes(), b" \"GET /\xff HTTP/1.1\" 200 5"].concat(), "path", "/\u{fffd}"),
+        (format!("1.2.3.4 - - {t} \"GET /clean?q=1 HTTP/1.1\" 200 5 \"-\" \"ua\" 0.250").into_bytes(), "query", "q=1"),
+    ];
+    let log: Vec<u8> = cases.iter().flat_map(|(line, _, _)| [&line[..], b"\n"].concat()).collect();
+    wd.write("odd.log", &log);
+    let out = wd.stdout(wd.command("ticky-parse").args(["--format", "combined", "odd.log"]), "");
+    let records = json_lines(&out);
+    assert_eq!(records.len(), cases.len());
+    for ((line, field, want), r) in cases.iter().zip(&records) {
+        assert_eq!(r[*field], *want, "{} -> {r}", String::from_utf8_lossy(line));
+        assert_eq!((r["status"].as_u64(), r["bytes"].as_u64()), (Some(200), Some(5)), "{r}");
+    }
+    assert_eq!(records[6]["duration_ms"], 250);
+}
