@@ -126,6 +126,15 @@ pub fn parse(line: &[u8]) -> Option<Access<'_>> {
     })
 }
 
+impl Access<'_> {
+    /// Whether a field holds a bare quote. Those from between quotes cannot (a quote inside one
+    /// comes after a backslash); only the words before the time can. Without one, every quote of
+    /// the line is the format's own, around a field.
+    pub fn has_bare_quote(&self) -> bool {
+        [self.vhost, Some(self.ip), self.user].iter().flatten().any(|w| w.contains(&b'"'))
+    }
+}
+
 /// The text up to the closing quote (a quote after a backslash is escaped), and what follows it.
 fn quoted(s: &[u8]) -> Option<(&[u8], &[u8])> {
     let mut at = 0;
@@ -150,7 +159,7 @@ type Request<'a> = (Option<&'a [u8]>, Option<&'a [u8]>, Option<&'a [u8]>, Option
 /// `GET /a?b=1 HTTP/1.1`: the method, the path, the query (without `?`, absent when empty) and the
 /// protocol. A request that is not `METHOD TARGET [PROTOCOL]` (a scanner's bytes, `-`) has none.
 fn split_request(request: &[u8]) -> Request<'_> {
-    let Some(space) = scan::find_any(request, [b' '; 3]) else { return (None, None, None, None) };
+    let Some(space) = scan::find_near(request, b' ') else { return (None, None, None, None) };
     let method = &request[..space];
     let target = &request[space + 1..];
     let (target, protocol) = match target.iter().rposition(|&c| c == b' ') {
@@ -160,7 +169,7 @@ fn split_request(request: &[u8]) -> Request<'_> {
     if method.is_empty() || !method.iter().all(u8::is_ascii_alphabetic) || target.is_empty() {
         return (None, None, None, None);
     }
-    let (path, query) = match scan::find_any(target, [b'?'; 3]) {
+    let (path, query) = match scan::find_near(target, b'?') {
         Some(at) => (&target[..at], Some(&target[at + 1..]).filter(|q| !q.is_empty())),
         None => (target, None),
     };
@@ -221,9 +230,6 @@ pub fn write_duration_ms(out: &mut Vec<u8>, d: &[u8], unit: DurationUnit) {
         Some(at) => (&d[..at], &d[at + 1..]),
         None => (d, &b""[..]),
     };
-    // The number's digits, int then frac, and where the point stands among them after the shift;
-    // a place before the first digit or after the last is a zero. Written straight into `out`: this
-    // runs on every line of an access log.
     if frac.len() as i32 == unit.shift() {
         // A whole number of milliseconds (nginx's `0.123` s, always three places): the digits as
         // they are, without leading zeros.
@@ -237,6 +243,9 @@ pub fn write_duration_ms(out: &mut Vec<u8>, d: &[u8], unit: DurationUnit) {
         }
         return;
     }
+    // The number's digits, int then frac, and where the point stands among them after the shift;
+    // a place before the first digit or after the last is a zero. Written straight into `out`: this
+    // runs on every line of an access log.
     let total = (int.len() + frac.len()) as i32;
     let digit = |i: i32| match usize::try_from(i) {
         Ok(i) if i < int.len() => int[i],

@@ -394,14 +394,9 @@ impl<'a> Record<'a> {
             }
             None if self.access.is_some() => {
                 let (a, unit) = self.access.as_ref().expect("access");
-                // Its quotes are the line's own, around fields; only the words before its time can
-                // hold one.
-                let words = [a.vhost, Some(a.ip), a.user];
-                let text =
-                    match scan::is_clean_but_quotes(self.line) && words.iter().flatten().all(|w| !w.contains(&b'"')) {
-                        true => Text::Clean,
-                        false => Text::Escape,
-                    };
+                // Its quotes stand around its fields: only a bare quote in a field needs escaping.
+                let clean = scan::is_clean_but_quotes(self.line) && !a.has_bare_quote();
+                let text = if clean { Text::Clean } else { Text::Escape };
                 write_access(out, a, *unit, text);
             }
             None => {
